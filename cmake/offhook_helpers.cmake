@@ -4,7 +4,8 @@
 function(offhook_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wshadow -Wnon-virtual-dtor -Wold-style-cast
                                            -Wcast-align -Wunused -Woverloaded-virtual -Wnull-dereference
-                                           -Wimplicit-fallthrough)
+                                           -Wimplicit-fallthrough
+                                           -Wno-missing-field-initializers)  # designated initializers with defaults are idiomatic here
   if(OFFHOOK_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()

@@ -1,0 +1,270 @@
+#include "src/call_leg.hpp"
+
+#include <sys/random.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "rtp/rtp_packet.hpp"
+
+namespace offhook {
+namespace {
+
+uint32_t random_u32() {
+  uint32_t v = 0;
+  if (getrandom(&v, sizeof v, 0) != sizeof v) v = 0x5eed1234u;
+  return v;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<CallLeg>> CallLeg::create(const CallLegConfig& config, const dsp::Kernels& kernels) {
+  std::unique_ptr<CallLeg> leg(new CallLeg());
+  leg->kernels_ = &kernels;
+
+  auto codec = create_codec(config.codec, kernels);
+  if (!codec) return std::move(codec).error();
+  leg->codec_ = std::move(*codec);
+  const Codec& c = *leg->codec_;
+
+  const auto sizes = c.frame_sizes_ms();
+  if (config.ptime_ms == 0 || config.ptime_ms % 10 != 0 ||
+      std::find(sizes.begin(), sizes.end(), config.ptime_ms) == sizes.end()) {
+    return Error{Errc::not_supported, "ptime " + std::to_string(config.ptime_ms) + " ms is not supported by " +
+                                          std::string(c.name())};
+  }
+  if (config.payload_type) {
+    if (*config.payload_type > 127) return Error{Errc::invalid_argument, "payload type above 127"};
+    leg->payload_type_ = *config.payload_type;
+  } else if (auto pt = c.static_payload_type()) {
+    leg->payload_type_ = *pt;
+  } else {
+    return Error{Errc::invalid_argument, std::string(c.name()) + " has no static payload type; give one"};
+  }
+
+  auto socket = UdpSocket::bind(config.local);
+  if (!socket) return std::move(socket).error();
+  leg->socket_ = std::move(*socket);
+
+  if (config.srtp) {
+    auto session = rtp::SrtpSession::create(config.srtp->suite, config.srtp->local_key, config.srtp->remote_key);
+    if (!session) return std::move(session).error();
+    leg->srtp_ = std::move(*session);
+  }
+
+  auto jb = rtp::FixedJitterBuffer::create(rtp::FixedJitterBuffer::Config{
+      .clock_rate_hz = c.clock_rate_hz(), .delay_ms = config.jitter_delay_ms, .capacity = 64,
+      .max_payload_bytes = kMaxPayloadBytes});
+  if (!jb) return std::move(jb).error();
+  leg->jitter_buffer_.emplace(std::move(*jb));
+
+  leg->ssrc_ = config.ssrc != 0 ? config.ssrc : random_u32();
+  leg->tx_sequence_ = static_cast<uint16_t>(random_u32());  // RFC 3550 §5.1: random initial values
+  leg->tx_timestamp_ = random_u32();
+  leg->samples_per_packet_ = static_cast<uint32_t>(samples_in_ms(c.sample_rate_hz(), config.ptime_ms)) * c.channels();
+  leg->tx_pcm_.assign(leg->samples_per_packet_, 0);
+  leg->tx_payload_.assign(kMaxPayloadBytes, 0);
+  // Decoded audio waiting to be played: up to one 10 ms tick left over plus the largest packet.
+  leg->rx_pcm_.assign(samples_in_ms(c.sample_rate_hz(), 10) * c.channels() + samples_in_ms(c.sample_rate_hz(), 120) * c.channels(), 0);
+  leg->rx_ring_ = std::make_unique<SpscRing<RxPacket, 64>>();
+  leg->tx_ring_ = std::make_unique<SpscRing<TxPacket, 16>>();
+  return leg;
+}
+
+CallLeg::~CallLeg() = default;
+
+void CallLeg::on_readable(uint64_t now_us) noexcept {
+  // Bounded: a flood cannot keep the network thread here forever; epoll reports the rest.
+  for (int i = 0; i < 64; ++i) {
+    size_t length = 0;
+    SocketAddress from;
+    const IoStatus io = socket_.receive(rx_buffer_, length, from);
+    if (io == IoStatus::would_block) break;
+    if (io != IoStatus::ok) {
+      ++net_.dropped_malformed;
+      continue;
+    }
+    const std::span<const uint8_t> datagram(rx_buffer_.data(), length);
+    if (rtp::looks_like_rtcp(datagram)) {
+      // RTCP arrives with issue 4; until then it is authenticated (when SRTP) and counted.
+      if (srtp_ && srtp_->unprotect_rtcp(rx_buffer_, length) != rtp::SrtpStatus::ok) {
+        ++net_.dropped_auth;
+      } else {
+        ++net_.rtcp_received;
+      }
+      continue;
+    }
+    if (srtp_) {
+      const rtp::SrtpStatus s = srtp_->unprotect_rtp(rx_buffer_, length);
+      if (s == rtp::SrtpStatus::replay) {
+        ++net_.dropped_replay;
+        continue;
+      }
+      if (s == rtp::SrtpStatus::bad_packet) {
+        ++net_.dropped_malformed;
+        continue;
+      }
+      if (s != rtp::SrtpStatus::ok) {
+        ++net_.dropped_auth;
+        continue;
+      }
+    }
+    rtp::RtpPacketView packet;
+    if (rtp::parse_rtp({rx_buffer_.data(), length}, packet) != rtp::ParseStatus::ok ||
+        packet.payload.size() > kMaxPayloadBytes) {
+      ++net_.dropped_malformed;
+      continue;
+    }
+    if (packet.payload_type != payload_type_) {
+      ++net_.dropped_payload_type;
+      continue;
+    }
+    // RFC 3550 §A.8: arrival time in RTP timestamp units of this stream's clock.
+    const auto arrival_rtp = static_cast<uint32_t>(now_us * codec_->clock_rate_hz() / 1'000'000u);
+    receive_stats_.update(packet.sequence, packet.timestamp, arrival_rtp);
+    RxPacket rx;
+    rx.arrival_us = now_us;
+    rx.timestamp = packet.timestamp;
+    rx.sequence = packet.sequence.value();
+    rx.payload_bytes = static_cast<uint16_t>(packet.payload.size());
+    std::memcpy(rx.payload.data(), packet.payload.data(), packet.payload.size());
+    if (rx_ring_->try_push(rx)) {
+      ++net_.packets_received;
+    } else {
+      ++net_.dropped_ring_full;
+    }
+  }
+  net_.packets_lost = static_cast<uint64_t>(std::max<int64_t>(0, receive_stats_.cumulative_lost()));
+  net_.jitter_ms = receive_stats_.jitter_q4() / 16.0 * 1000.0 / codec_->clock_rate_hz();
+  net_published_.store(net_);
+}
+
+void CallLeg::tick(uint64_t now_us, const AudioFrame& capture, AudioFrame& playout) noexcept {
+  // Send: accumulate capture until one packet's worth (ptime) is ready.
+  for (size_t done = 0; done < capture.size();) {
+    const size_t take = std::min(capture.size() - done, tx_pcm_.size() - tx_pcm_fill_);
+    std::copy_n(capture.data.begin() + static_cast<ptrdiff_t>(done), take, tx_pcm_.begin() + static_cast<ptrdiff_t>(tx_pcm_fill_));
+    done += take;
+    tx_pcm_fill_ += take;
+    if (tx_pcm_fill_ == tx_pcm_.size()) {
+      send_packet(tx_pcm_.size());
+      tx_pcm_fill_ = 0;
+    }
+  }
+
+  // Receive: everything the network thread validated goes into the jitter buffer.
+  while (RxPacket* p = rx_ring_->front()) {
+    jitter_buffer_->insert(rtp::SeqNum(p->sequence), p->timestamp, {p->payload.data(), p->payload_bytes}, p->arrival_us);
+    rx_ring_->pop();
+  }
+  fill_playout(now_us, playout);
+
+  const auto& jb = jitter_buffer_->stats();
+  media_.jb_late = jb.late;
+  media_.jb_duplicates = jb.duplicates;
+  media_.jb_delay_mean_ms = jb.mean_delay_ms();
+  media_.jb_delay_max_ms = jb.max_delay_ms;
+  media_published_.store(media_);
+}
+
+void CallLeg::send_packet(size_t samples) noexcept {
+  size_t written = 0;
+  if (codec_->encode({tx_pcm_.data(), samples}, tx_payload_, written) != CodecStatus::ok) {
+    ++media_.encode_failures;
+    return;
+  }
+  rtp::RtpHeaderFields header;
+  header.marker = tx_first_;  // RFC 3551 §4.1: first packet of a talkspurt
+  header.payload_type = payload_type_;
+  header.sequence = rtp::SeqNum(tx_sequence_);
+  header.timestamp = tx_timestamp_;
+  header.ssrc = ssrc_;
+  tx_first_ = false;
+  ++tx_sequence_;
+  tx_timestamp_ += static_cast<uint32_t>(samples / codec_->channels() * codec_->clock_rate_hz() / codec_->sample_rate_hz());
+  TxPacket packet;
+  // Leave room for the SRTP trailer the network thread appends.
+  const size_t length = rtp::build_rtp(header, {tx_payload_.data(), written},
+                                       std::span<uint8_t>(packet.bytes).first(packet.bytes.size() - rtp::SrtpSession::kMaxTrailerBytes));
+  if (length == 0) {
+    ++media_.encode_failures;
+    return;
+  }
+  packet.length = static_cast<uint16_t>(length);
+  if (!tx_ring_->try_push(packet)) ++media_.tx_ring_full;
+}
+
+void CallLeg::flush_tx() noexcept {
+  while (TxPacket* packet = tx_ring_->front()) {
+    std::copy_n(packet->bytes.begin(), packet->length, tx_buffer_.begin());
+    size_t length = packet->length;
+    tx_ring_->pop();
+    if (!remote_.is_valid() || (srtp_ && srtp_->protect_rtp(tx_buffer_, length) != rtp::SrtpStatus::ok) ||
+        socket_.send({tx_buffer_.data(), length}, remote_) != IoStatus::ok) {
+      ++net_.send_failures;
+      continue;
+    }
+    ++net_.packets_sent;
+    net_.bytes_sent += length;
+  }
+  net_published_.store(net_);
+}
+
+void CallLeg::fill_playout(uint64_t now_us, AudioFrame& playout) noexcept {
+  const size_t per_channel = samples_in_ms(codec_->sample_rate_hz(), 10);
+  playout.reset(codec_->sample_rate_hz(), codec_->channels(), static_cast<uint16_t>(per_channel));
+  const size_t need = playout.size();
+  while (rx_pcm_fill_ - rx_pcm_read_ < need) {
+    // Move the leftover to the front so a whole packet fits behind it.
+    std::copy(rx_pcm_.begin() + static_cast<ptrdiff_t>(rx_pcm_read_), rx_pcm_.begin() + static_cast<ptrdiff_t>(rx_pcm_fill_), rx_pcm_.begin());
+    rx_pcm_fill_ -= rx_pcm_read_;
+    rx_pcm_read_ = 0;
+    const std::span<int16_t> space(rx_pcm_.data() + rx_pcm_fill_, rx_pcm_.size() - rx_pcm_fill_);
+    const rtp::FixedJitterBuffer::Pulled pulled = jitter_buffer_->pull(now_us);
+    if (pulled.kind == rtp::FixedJitterBuffer::Pulled::Kind::packet) {
+      size_t decoded = 0;
+      if (codec_->decode(pulled.payload, space, decoded) == CodecStatus::ok) {
+        rx_pcm_fill_ += decoded * codec_->channels();
+        ++media_.packets_played;
+        continue;
+      }
+    } else if (pulled.kind != rtp::FixedJitterBuffer::Pulled::Kind::missing) {
+      break;  // nothing to play yet (before the first packet or after the stream stopped)
+    }
+    // A lost or undecodable packet: the codec's concealment fills one packet's duration.
+    const std::span<int16_t> gap = space.first(std::min<size_t>(samples_per_packet_, space.size()));
+    codec_->conceal(gap);
+    rx_pcm_fill_ += gap.size();
+    ++media_.frames_concealed;
+  }
+  const size_t take = std::min(need, rx_pcm_fill_ - rx_pcm_read_);
+  std::copy_n(rx_pcm_.begin() + static_cast<ptrdiff_t>(rx_pcm_read_), take, playout.data.begin());
+  rx_pcm_read_ += take;
+}
+
+CallLegStats CallLeg::stats() const noexcept {
+  const NetCounters rx = net_published_.load();
+  const MediaCounters media = media_published_.load();
+  CallLegStats s;
+  s.packets_sent = rx.packets_sent;
+  s.bytes_sent = rx.bytes_sent;
+  s.send_failures = rx.send_failures + media.tx_ring_full + media.encode_failures;
+  s.packets_received = rx.packets_received;
+  s.packets_lost = rx.packets_lost;
+  s.jitter_ms = rx.jitter_ms;
+  s.dropped_malformed = rx.dropped_malformed;
+  s.dropped_auth = rx.dropped_auth;
+  s.dropped_replay = rx.dropped_replay;
+  s.dropped_payload_type = rx.dropped_payload_type;
+  s.dropped_ring_full = rx.dropped_ring_full;
+  s.rtcp_received = rx.rtcp_received;
+  s.packets_played = media.packets_played;
+  s.frames_concealed = media.frames_concealed;
+  s.jb_late = media.jb_late;
+  s.jb_duplicates = media.jb_duplicates;
+  s.jb_delay_mean_ms = media.jb_delay_mean_ms;
+  s.jb_delay_max_ms = media.jb_delay_max_ms;
+  return s;
+}
+
+}  // namespace offhook

@@ -1,0 +1,170 @@
+// CallLeg: one RTP audio session (one codec, one socket, optional SRTP) between this phone and one
+// remote party.
+//
+// Threads:
+//  - control thread: create(), set_remote(), stats() (any time, a consistent snapshot);
+//  - network thread: on_readable() receives, authenticates (SRTP), parses and validates packets and
+//    hands them to the media thread through a lock-free SPSC ring; flush_tx() takes the RTP packets
+//    the media thread built, protects them (SRTP) and sends them;
+//  - media thread: tick() every 10 ms encodes what was captured into RTP packets for flush_tx(),
+//    moves received packets into the jitter buffer and produces 10 ms for playback.
+// All cryptography and every socket call happen on the network thread, so the media thread never
+// enters libsrtp or its crypto backend (which may take locks). tick() is [rt]: everything it
+// touches was allocated by create(). on_readable() and flush_tx() are [rt] too, except that libsrtp
+// allocates its per-SSRC stream when the first packet of the peer's SSRC arrives.
+//
+// Unauthenticated or malformed packets are dropped on the network thread and counted per reason;
+// they never reach the jitter buffer or the decoder.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "codecs/codec.hpp"
+#include "core/audio_frame.hpp"
+#include "core/result.hpp"
+#include "core/seqlock.hpp"
+#include "core/spsc_ring.hpp"
+#include "dsp/kernels.hpp"
+#include "rtp/jitter_buffer.hpp"
+#include "rtp/receive_stats.hpp"
+#include "rtp/srtp_session.hpp"
+#include "src/socket_address.hpp"
+#include "src/udp_socket.hpp"
+
+namespace offhook {
+
+struct SrtpConfig {
+  rtp::SrtpSuite suite;
+  rtp::SrtpKey local_key;   // protects what we send (our a=crypto line)
+  rtp::SrtpKey remote_key;  // authenticates what we receive (the peer's a=crypto line)
+};
+
+struct CallLegConfig {
+  std::string codec = "PCMU";
+  std::optional<uint8_t> payload_type;  // default: the codec's static payload type
+  uint32_t ptime_ms = 20;
+  SocketAddress local;                  // port 0 picks a free port
+  std::optional<SrtpConfig> srtp;       // nullopt: plain RTP/AVP
+  uint32_t jitter_delay_ms = 60;        // fixed playout delay of the first jitter buffer
+  uint32_t ssrc = 0;                    // 0: random
+};
+
+// Counters of one leg. Sent and received sides are published separately (media and network thread).
+struct CallLegStats {
+  // Sending (network thread).
+  uint64_t packets_sent = 0;
+  uint64_t bytes_sent = 0;
+  uint64_t send_failures = 0;  // socket full or error, or the send ring full: counted, never retried
+  // Receiving (network thread).
+  uint64_t packets_received = 0;  // authenticated, valid RTP of our payload type, handed to the media thread
+  uint64_t packets_lost = 0;      // RFC 3550 §A.3 cumulative loss (expected - received)
+  double jitter_ms = 0;           // RFC 3550 §A.8 interarrival jitter
+  uint64_t dropped_malformed = 0;  // not RTP, truncated, oversized
+  uint64_t dropped_auth = 0;      // SRTP authentication failures
+  uint64_t dropped_replay = 0;
+  uint64_t dropped_payload_type = 0;
+  uint64_t dropped_ring_full = 0;
+  uint64_t rtcp_received = 0;
+  // Playout (media thread).
+  uint64_t packets_played = 0;
+  uint64_t frames_concealed = 0;
+  uint64_t jb_late = 0;
+  uint64_t jb_duplicates = 0;
+  double jb_delay_mean_ms = 0;
+  double jb_delay_max_ms = 0;
+};
+
+class CallLeg {
+ public:
+  static Result<std::unique_ptr<CallLeg>> create(const CallLegConfig& config, const dsp::Kernels& kernels);
+  ~CallLeg();
+  CallLeg(const CallLeg&) = delete;
+  CallLeg& operator=(const CallLeg&) = delete;
+
+  // Control thread, before the leg runs.
+  void set_remote(const SocketAddress& remote) noexcept { remote_ = remote; }
+  const SocketAddress& local_address() const noexcept { return socket_.local_address(); }
+  int socket_fd() const noexcept { return socket_.fd(); }
+  const Codec& codec() const noexcept { return *codec_; }
+  uint32_t ssrc() const noexcept { return ssrc_; }
+
+  // [rt] Network thread: drains the socket.
+  void on_readable(uint64_t now_us) noexcept;
+  // [rt] Network thread: protects and sends the packets tick() queued.
+  void flush_tx() noexcept;
+
+  // [rt] Media thread: `capture` is 10 ms at the codec's rate; `playout` receives 10 ms.
+  void tick(uint64_t now_us, const AudioFrame& capture, AudioFrame& playout) noexcept;
+
+  // Any thread.
+  CallLegStats stats() const noexcept;
+
+ private:
+  CallLeg() = default;
+  void send_packet(size_t samples) noexcept;
+  void fill_playout(uint64_t now_us, AudioFrame& playout) noexcept;
+
+  // A validated packet on its way from the network thread to the media thread.
+  static constexpr size_t kMaxPayloadBytes = 1280;
+  static constexpr size_t kMaxDatagramBytes = 1500;
+  struct RxPacket {
+    uint64_t arrival_us;
+    uint32_t timestamp;
+    uint16_t sequence;
+    uint16_t payload_bytes;
+    std::array<uint8_t, kMaxPayloadBytes> payload;
+  };
+  // An RTP packet built by the media thread, protected and sent by the network thread.
+  struct TxPacket {
+    uint16_t length;
+    std::array<uint8_t, kMaxDatagramBytes> bytes;
+  };
+  struct NetCounters {  // published by the network thread
+    uint64_t packets_sent, bytes_sent, send_failures, packets_received, packets_lost, dropped_malformed,
+        dropped_auth, dropped_replay, dropped_payload_type, dropped_ring_full, rtcp_received;
+    double jitter_ms;
+  };
+  struct MediaCounters {  // published by the media thread
+    uint64_t tx_ring_full, encode_failures, packets_played, frames_concealed, jb_late, jb_duplicates;
+    double jb_delay_mean_ms, jb_delay_max_ms;
+  };
+
+  const dsp::Kernels* kernels_ = nullptr;
+  std::unique_ptr<Codec> codec_;
+  std::unique_ptr<rtp::SrtpSession> srtp_;
+  UdpSocket socket_;
+  SocketAddress remote_;
+  uint8_t payload_type_ = 0;
+  uint32_t ssrc_ = 0;
+  uint32_t samples_per_packet_ = 0;
+
+  // Network thread state.
+  std::unique_ptr<SpscRing<RxPacket, 64>> rx_ring_;
+  std::unique_ptr<SpscRing<TxPacket, 16>> tx_ring_;
+  rtp::ReceiveStats receive_stats_;
+  NetCounters net_{};
+  std::array<uint8_t, kMaxDatagramBytes> rx_buffer_{};
+  std::array<uint8_t, kMaxDatagramBytes> tx_buffer_{};
+
+  // Media thread state.
+  std::optional<rtp::FixedJitterBuffer> jitter_buffer_;
+  MediaCounters media_{};
+  uint16_t tx_sequence_ = 0;
+  uint32_t tx_timestamp_ = 0;
+  bool tx_first_ = true;
+  std::vector<int16_t> tx_pcm_;       // accumulates one packet of capture
+  size_t tx_pcm_fill_ = 0;
+  std::vector<int16_t> rx_pcm_;       // decoded audio not yet played
+  size_t rx_pcm_read_ = 0;
+  size_t rx_pcm_fill_ = 0;
+  std::vector<uint8_t> tx_payload_;
+
+  SeqLock<NetCounters> net_published_;
+  SeqLock<MediaCounters> media_published_;
+};
+
+}  // namespace offhook

@@ -1,0 +1,96 @@
+// The engine's threads over real UDP with a real clock: a short SRTP call between two engines.
+#include "src/engine.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace offhook {
+namespace {
+
+// Produces a 400 Hz tone and remembers nothing; the sink below checks what arrives.
+class ToneSource final : public AudioSource {
+ public:
+  uint32_t rate_hz() const noexcept override { return 8000; }
+  bool read(AudioFrame& frame) noexcept override {
+    frame.reset(8000, 1, 80);
+    for (size_t i = 0; i < 80; ++i, ++n_) frame.data[i] = static_cast<int16_t>(8000 * std::sin(2 * M_PI * 400 * n_ / 8000.0));
+    return true;
+  }
+
+ private:
+  uint64_t n_ = 0;
+};
+
+class EnergySink final : public AudioSink {
+ public:
+  uint32_t rate_hz() const noexcept override { return 8000; }
+  void write(const AudioFrame& frame) noexcept override {
+    double e = 0;
+    for (int16_t s : frame.samples()) e += static_cast<double>(s) * s;
+    if (e / 80 > 1e6) ++loud_frames_;
+    ++frames_;
+  }
+  std::atomic<uint64_t> frames_{0};
+  std::atomic<uint64_t> loud_frames_{0};
+};
+
+TEST(EngineTest, TwoEnginesCallEachOtherOverSrtp) {
+  MonotonicClock clock;
+  auto ea = Engine::create({.clock = &clock});
+  auto eb = Engine::create({.clock = &clock});
+  ASSERT_TRUE(ea && eb);
+  auto suite = rtp::SrtpSuite::aes_cm_128_hmac_sha1_80;
+  auto ka = rtp::SrtpKey::random(suite);
+  auto kb = rtp::SrtpKey::random(suite);
+  CallLegConfig ca;
+  ca.local = *SocketAddress::from_ip("::1", 0);
+  CallLegConfig cb;
+  cb.local = ca.local;
+  ca.srtp = SrtpConfig{suite, ka->clone(), kb->clone()};
+  cb.srtp = SrtpConfig{suite, kb->clone(), ka->clone()};
+  auto a = CallLeg::create(ca, (*ea)->kernels());
+  auto b = CallLeg::create(cb, (*eb)->kernels());
+  ASSERT_TRUE(a && b);
+  (*a)->set_remote((*b)->local_address());
+  (*b)->set_remote((*a)->local_address());
+  ToneSource tone_a, tone_b;
+  EnergySink heard_a, heard_b;
+  ASSERT_TRUE((*ea)->attach(**a, tone_a, heard_a));
+  ASSERT_TRUE((*eb)->attach(**b, tone_b, heard_b));
+  ASSERT_TRUE((*ea)->start());
+  ASSERT_TRUE((*eb)->start());
+  EXPECT_FALSE((*ea)->attach(**a, tone_a, heard_a)) << "attach after start is refused";
+  clock.sleep_until(clock.now_us() + 1'000'000);
+  (*ea)->stop();
+  (*eb)->stop();
+
+  EXPECT_GT((*ea)->stats().ticks, 80u);
+  EXPECT_GT(heard_b.loud_frames_.load(), 60u) << "B heard A's tone";
+  EXPECT_GT(heard_a.loud_frames_.load(), 60u) << "A heard B's tone";
+  const CallLegStats sb = (*b)->stats();
+  EXPECT_GT(sb.packets_received, 40u);
+  EXPECT_EQ(sb.dropped_auth, 0u);
+}
+
+TEST(EngineTest, RejectsMissingClockAndRateMismatch) {
+  auto none = Engine::create({});
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, Errc::invalid_argument);
+
+  MonotonicClock clock;
+  auto e = Engine::create({.clock = &clock});
+  ASSERT_TRUE(e);
+  CallLegConfig c;
+  c.local = *SocketAddress::from_ip("127.0.0.1", 0);
+  auto leg = CallLeg::create(c, (*e)->kernels());
+  ASSERT_TRUE(leg);
+  NullSource wideband(16000);
+  NullSink sink(8000);
+  auto s = (*e)->attach(**leg, wideband, sink);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, Errc::not_supported);
+}
+
+}  // namespace
+}  // namespace offhook
