@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
+#include <thread>
 
 namespace offhook {
 namespace {
@@ -71,6 +73,37 @@ TEST(EngineTest, TwoEnginesCallEachOtherOverSrtp) {
   const CallLegStats sb = (*b)->stats();
   EXPECT_GT(sb.packets_received, 40u);
   EXPECT_EQ(sb.dropped_auth, 0u);
+}
+
+// The media thread's pace comes from the injected clock: with a simulated clock it ticks exactly
+// once per 10 ms of simulated time, however fast or slow the test advances it.
+TEST(EngineTest, MediaThreadTicksFromTheInjectedClock) {
+  SimulatedClock clock(5'000'000);
+  auto e = Engine::create({.clock = &clock});
+  ASSERT_TRUE(e);
+  CallLegConfig c;
+  c.local = *SocketAddress::from_ip("127.0.0.1", 0);
+  auto leg = CallLeg::create(c, (*e)->kernels());
+  ASSERT_TRUE(leg);
+  NullSource source(8000);
+  NullSink sink(8000);
+  ASSERT_TRUE((*e)->attach(**leg, source, sink));
+  ASSERT_TRUE((*e)->start());
+  // The first tick happens at start; each 10 ms step releases exactly one more.
+  auto wait_for_ticks = [&](uint64_t n) {
+    for (int spins = 0; spins < 2'000'000 && (*e)->stats().ticks < n; ++spins) std::this_thread::yield();
+    return (*e)->stats().ticks;
+  };
+  EXPECT_EQ(wait_for_ticks(1), 1u);
+  for (uint64_t i = 2; i <= 100; ++i) {
+    clock.advance(10'000);
+    ASSERT_EQ(wait_for_ticks(i), i);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ((*e)->stats().ticks, 100u) << "no tick without simulated time passing";
+  (*e)->stop();
+  EXPECT_EQ(sink.frames(), 100u);
+  EXPECT_EQ((*e)->stats().resyncs, 0u);
 }
 
 TEST(EngineTest, RejectsMissingClockAndRateMismatch) {
