@@ -330,38 +330,37 @@ SrtpSession::~SrtpSession() {
   if (rx_) srtp_dealloc(rx_);
 }
 
-SrtpStatus SrtpSession::protect_rtp(std::span<uint8_t> buffer, size_t& length) noexcept {
-  if (!plausible_rtp_header(buffer, length)) return SrtpStatus::bad_packet;
-  if (buffer.size() - length < kMaxTrailerBytes) return SrtpStatus::buffer_too_small;
+namespace {
+
+// One libsrtp call in place on `buffer`, after the header check; `length` changes only on success.
+// Protecting needs kMaxTrailerBytes of room after the packet.
+template <class LibsrtpFn>
+SrtpStatus run_in_place(LibsrtpFn fn, srtp_ctx_t_* ctx, bool header_ok, bool protecting, std::span<uint8_t> buffer,
+                        size_t& length) noexcept {
+  if (!header_ok) return SrtpStatus::bad_packet;
+  if (protecting && buffer.size() - length < SrtpSession::kMaxTrailerBytes) return SrtpStatus::buffer_too_small;
   int len = static_cast<int>(length);
-  const SrtpStatus st = map_status(srtp_protect(tx_, buffer.data(), &len));
+  const SrtpStatus st = map_status(fn(ctx, buffer.data(), &len));
   if (st == SrtpStatus::ok) length = static_cast<size_t>(len);
   return st;
+}
+
+}  // namespace
+
+SrtpStatus SrtpSession::protect_rtp(std::span<uint8_t> buffer, size_t& length) noexcept {
+  return run_in_place(srtp_protect, tx_, plausible_rtp_header(buffer, length), true, buffer, length);
 }
 
 SrtpStatus SrtpSession::protect_rtcp(std::span<uint8_t> buffer, size_t& length) noexcept {
-  if (!plausible_rtcp_header(buffer, length)) return SrtpStatus::bad_packet;
-  if (buffer.size() - length < kMaxTrailerBytes) return SrtpStatus::buffer_too_small;
-  int len = static_cast<int>(length);
-  const SrtpStatus st = map_status(srtp_protect_rtcp(tx_, buffer.data(), &len));
-  if (st == SrtpStatus::ok) length = static_cast<size_t>(len);
-  return st;
+  return run_in_place(srtp_protect_rtcp, tx_, plausible_rtcp_header(buffer, length), true, buffer, length);
 }
 
 SrtpStatus SrtpSession::unprotect_rtp(std::span<uint8_t> buffer, size_t& length) noexcept {
-  if (!plausible_rtp_header(buffer, length)) return SrtpStatus::bad_packet;
-  int len = static_cast<int>(length);
-  const SrtpStatus st = map_status(srtp_unprotect(rx_, buffer.data(), &len));
-  if (st == SrtpStatus::ok) length = static_cast<size_t>(len);
-  return st;
+  return run_in_place(srtp_unprotect, rx_, plausible_rtp_header(buffer, length), false, buffer, length);
 }
 
 SrtpStatus SrtpSession::unprotect_rtcp(std::span<uint8_t> buffer, size_t& length) noexcept {
-  if (!plausible_rtcp_header(buffer, length)) return SrtpStatus::bad_packet;
-  int len = static_cast<int>(length);
-  const SrtpStatus st = map_status(srtp_unprotect_rtcp(rx_, buffer.data(), &len));
-  if (st == SrtpStatus::ok) length = static_cast<size_t>(len);
-  return st;
+  return run_in_place(srtp_unprotect_rtcp, rx_, plausible_rtcp_header(buffer, length), false, buffer, length);
 }
 
 }  // namespace offhook::rtp
