@@ -1,233 +1,49 @@
-// offhook: the command-line front end of the engine.
+// offhook: the command-line front end of the engine. Subcommands live in tools/<name>_command.cc.
 //
-//   offhook call --in A.wav --out B.wav [--codec PCMU|PCMA] [--srtp SUITE|none] [--duration S]
-//                [--ptime MS] [--jitter-delay MS] [--ipv6] [--port-a N] [--port-b N]
-//                [--key-a INLINE] [--key-b INLINE] [--simd scalar|sse2|avx2]
-//
-// `call` runs two phones, A and B, inside this process. They talk over real UDP sockets on the
-// loopback interface with SRTP (AES_CM_128_HMAC_SHA1_80 and fresh random keys unless told
-// otherwise). A sends the WAV; B records what it hears; B sends silence back. At the end it prints
-// per-direction statistics. Errors are one line on stderr and a non-zero exit code; the output file
-// only appears when the call completed.
+//   offhook call ...   two phones over real UDP with SRTP (see `offhook call --help`)
 #include <cstdio>
-#include <cstdlib>
-#include <map>
-#include <memory>
-#include <optional>
-#include <string>
 #include <string_view>
-#include <vector>
 
-#include "core/clock.hpp"
-#include "rtp/srtp_session.hpp"
-#include "src/call_leg.hpp"
-#include "src/engine.hpp"
-#include "src/wav_device.hpp"
+#include "tools/commands.hpp"
 
 namespace {
 
-using offhook::Error;
-using offhook::Errc;
-using offhook::Result;
+struct Command {
+  std::string_view name;
+  int (*run)(int, char**);
+  const char* const* usage;
+};
 
-constexpr int kExitUsage = 2;
-constexpr int kExitFailure = 1;
+const Command kCommands[] = {
+    {"call", offhook::cli::run_call, &offhook::cli::kCallUsage},
+};
 
-int fail(const Error& e, int code = kExitFailure) {
-  std::fprintf(stderr, "offhook: %s\n", e.message.c_str());
-  return code;
-}
-
-const char* kUsage =
-    "usage: offhook call --in A.wav --out B.wav [--codec PCMU|PCMA] [--srtp SUITE|none]\n"
-    "                    [--duration S] [--ptime MS] [--jitter-delay MS] [--ipv6]\n"
-    "                    [--port-a N] [--port-b N] [--key-a INLINE] [--key-b INLINE]\n"
-    "                    [--simd scalar|sse2|avx2]\n"
-    "  SUITE: AES_CM_128_HMAC_SHA1_80 (default), AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM,\n"
-    "         AES_256_CM_HMAC_SHA1_80, or none for plain RTP\n";
-
-// --name value pairs; flags without a value are listed in `switches`.
-Result<std::map<std::string, std::string>> parse_options(int argc, char** argv, int first,
-                                                         const std::vector<std::string_view>& valued,
-                                                         const std::vector<std::string_view>& switches) {
-  std::map<std::string, std::string> out;
-  for (int i = first; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    bool known = false;
-    for (auto s : switches) {
-      if (arg == s) {
-        out[std::string(arg)] = "1";
-        known = true;
-      }
-    }
-    for (auto v : valued) {
-      if (arg == v) {
-        if (i + 1 >= argc) return Error{Errc::invalid_argument, "option " + std::string(arg) + " needs a value"};
-        out[std::string(arg)] = argv[++i];
-        known = true;
-      }
-    }
-    if (!known) return Error{Errc::invalid_argument, "unknown option '" + std::string(arg) + "'"};
-  }
-  return out;
-}
-
-Result<long> parse_number(const std::map<std::string, std::string>& opts, const std::string& name, long fallback,
-                          long min, long max) {
-  auto it = opts.find(name);
-  if (it == opts.end()) return fallback;
-  char* end = nullptr;
-  const long v = std::strtol(it->second.c_str(), &end, 10);
-  if (it->second.empty() || *end != '\0' || v < min || v > max) {
-    return Error{Errc::invalid_argument, name + " must be a number in " + std::to_string(min) + ".." + std::to_string(max) +
-                                             ", got '" + it->second + "'"};
-  }
-  return v;
-}
-
-void print_direction(const char* label, const offhook::CallLegStats& tx, const offhook::CallLegStats& rx) {
-  const uint64_t expected = rx.packets_received + rx.packets_lost;
-  const double loss_pct = expected ? 100.0 * static_cast<double>(rx.packets_lost) / static_cast<double>(expected) : 0.0;
-  std::printf("%-7s %8llu %9llu %6llu %6.2f %10.2f %9.1f/%-6.1f %9llu %7llu/%llu/%llu\n", label,
-              static_cast<unsigned long long>(tx.packets_sent), static_cast<unsigned long long>(rx.packets_received),
-              static_cast<unsigned long long>(rx.packets_lost), loss_pct, rx.jitter_ms, rx.jb_delay_mean_ms,
-              rx.jb_delay_max_ms, static_cast<unsigned long long>(rx.frames_concealed),
-              static_cast<unsigned long long>(rx.dropped_auth), static_cast<unsigned long long>(rx.dropped_replay),
-              static_cast<unsigned long long>(rx.dropped_malformed));
-}
-
-int run_call(int argc, char** argv) {
-  auto opts_result = parse_options(argc, argv, 2,
-                                   {"--in", "--out", "--codec", "--srtp", "--duration", "--ptime", "--jitter-delay",
-                                    "--port-a", "--port-b", "--key-a", "--key-b", "--simd"},
-                                   {"--ipv6"});
-  if (!opts_result) return fail(opts_result.error(), kExitUsage);
-  const auto& opts = *opts_result;
-  if (!opts.count("--in") || !opts.count("--out")) {
-    std::fputs(kUsage, stderr);
-    return kExitUsage;
-  }
-  auto duration_s = parse_number(opts, "--duration", 0, 1, 3600);
-  auto ptime = parse_number(opts, "--ptime", 20, 10, 120);
-  auto jitter_delay = parse_number(opts, "--jitter-delay", 60, 0, 1000);
-  auto port_a = parse_number(opts, "--port-a", 0, 0, 65535);
-  auto port_b = parse_number(opts, "--port-b", 0, 0, 65535);
-  for (auto* r : {&duration_s, &ptime, &jitter_delay, &port_a, &port_b}) {
-    if (!*r) return fail(r->error(), kExitUsage);
-  }
-  const std::string codec = opts.count("--codec") ? opts.at("--codec") : "PCMU";
-
-  // SRTP: a suite name or "none"; keys fresh and random unless given in RFC 4568 inline form.
-  std::optional<offhook::rtp::SrtpSuite> suite;
-  const std::string suite_name = opts.count("--srtp") ? opts.at("--srtp") : "AES_CM_128_HMAC_SHA1_80";
-  if (suite_name != "none") {
-    auto s = offhook::rtp::parse_srtp_suite(suite_name);
-    if (!s) return fail(s.error(), kExitUsage);
-    suite = *s;
-  } else if (opts.count("--key-a") || opts.count("--key-b")) {
-    return fail(Error{Errc::invalid_argument, "--key-a/--key-b need --srtp with a suite"}, kExitUsage);
-  }
-  auto make_key = [&](const char* option) -> Result<offhook::rtp::SrtpKey> {
-    if (opts.count(option)) {
-      auto k = offhook::rtp::SrtpKey::from_inline(*suite, opts.at(option));
-      if (!k) return Error{k.error().code, std::string(option) + ": " + k.error().message};
-      return k;
-    }
-    return offhook::rtp::SrtpKey::random(*suite);
-  };
-
-  // Input first: a bad file is reported before anything is created.
-  auto source = offhook::WavFileSource::open(opts.at("--in"));
-  if (!source) return fail(source.error());
-
-  offhook::MonotonicClock clock;
-  offhook::EngineConfig engine_config;
-  engine_config.clock = &clock;
-  if (opts.count("--simd")) {
-    auto t = offhook::dsp::parse_target(opts.at("--simd"));
-    if (!t) return fail(t.error(), kExitUsage);
-    engine_config.simd = *t;
-  }
-  auto engine_a = offhook::Engine::create(engine_config);
-  if (!engine_a) return fail(engine_a.error());
-  auto engine_b = offhook::Engine::create(engine_config);
-  if (!engine_b) return fail(engine_b.error());
-
-  const bool ipv6 = opts.count("--ipv6") > 0;
-  auto loopback = offhook::SocketAddress::from_ip(ipv6 ? "::1" : "127.0.0.1", 0);
-  if (!loopback) return fail(loopback.error());
-
-  offhook::CallLegConfig config_a, config_b;
-  for (offhook::CallLegConfig* c : {&config_a, &config_b}) {
-    c->codec = codec;
-    c->ptime_ms = static_cast<uint32_t>(*ptime);
-    c->jitter_delay_ms = static_cast<uint32_t>(*jitter_delay);
-  }
-  config_a.local = *loopback;
-  config_a.local.set_port(static_cast<uint16_t>(*port_a));
-  config_b.local = *loopback;
-  config_b.local.set_port(static_cast<uint16_t>(*port_b));
-  if (suite) {
-    auto key_a = make_key("--key-a");  // protects A -> B
-    if (!key_a) return fail(key_a.error(), kExitUsage);
-    auto key_b = make_key("--key-b");  // protects B -> A
-    if (!key_b) return fail(key_b.error(), kExitUsage);
-    config_a.srtp = offhook::SrtpConfig{*suite, key_a->clone(), key_b->clone()};
-    config_b.srtp = offhook::SrtpConfig{*suite, key_b->clone(), key_a->clone()};
-  }
-
-  auto leg_a = offhook::CallLeg::create(config_a, (*engine_a)->kernels());
-  if (!leg_a) return fail(leg_a.error());
-  auto leg_b = offhook::CallLeg::create(config_b, (*engine_b)->kernels());
-  if (!leg_b) return fail(leg_b.error());
-  (*leg_a)->set_remote((*leg_b)->local_address());
-  (*leg_b)->set_remote((*leg_a)->local_address());
-
-  const uint32_t rate = (*leg_a)->codec().sample_rate_hz();
-  offhook::NullSink sink_a(rate);
-  offhook::NullSource source_b(rate);
-  auto sink_b = offhook::WavFileSink::create(opts.at("--out"), rate);
-  if (!sink_b) return fail(sink_b.error());
-
-  if (auto s = (*engine_a)->attach(**leg_a, **source, sink_a); !s) return fail(s.error());
-  if (auto s = (*engine_b)->attach(**leg_b, source_b, **sink_b); !s) return fail(s.error());
-
-  // Long enough for the whole input plus the jitter buffer's delay and a little network slack.
-  const uint64_t run_ms = *duration_s > 0 ? static_cast<uint64_t>(*duration_s) * 1000u
-                                          : (*source)->duration_ms() + static_cast<uint64_t>(*jitter_delay) + 300u;
-  std::printf("offhook call: %s/%u, ptime %ld ms, %s, A %s <-> B %s, %.1f s\n", std::string((*leg_a)->codec().name()).c_str(),
-              (*leg_a)->codec().clock_rate_hz(), *ptime, suite ? offhook::rtp::suite_name(*suite) : "plain RTP (no SRTP)",
-              (*leg_a)->local_address().to_string().c_str(), (*leg_b)->local_address().to_string().c_str(),
-              static_cast<double>(run_ms) / 1000.0);
-  std::fflush(stdout);
-
-  if (auto s = (*engine_b)->start(); !s) return fail(s.error());
-  if (auto s = (*engine_a)->start(); !s) return fail(s.error());
-  clock.sleep_until(clock.now_us() + run_ms * 1000u);
-  (*engine_a)->stop();
-  (*engine_b)->stop();
-  if (auto s = (*sink_b)->finish(); !s) return fail(s.error());
-
-  const offhook::CallLegStats a = (*leg_a)->stats();
-  const offhook::CallLegStats b = (*leg_b)->stats();
-  std::printf("%-7s %8s %9s %6s %6s %10s %16s %9s %s\n", "dir", "sent", "received", "lost", "loss%", "jitter_ms",
-              "jb_delay_ms avg/max", "concealed", "dropped auth/replay/malformed");
-  print_direction("A -> B", a, b);
-  print_direction("B -> A", b, a);
-  std::printf("simd: %s; B's recording: %s (%s)\n", offhook::dsp::target_name((*engine_a)->kernels().target),
-              opts.at("--out").c_str(), (*sink_b)->frames_dropped() ? "frames dropped by the writer!" : "complete");
-  return 0;
+void print_usage(FILE* to) {
+  std::fputs("usage: offhook COMMAND [OPTIONS]\n", to);
+  for (const Command& c : kCommands) std::fputs(*c.usage, to);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h") {
-    std::fputs(kUsage, argc < 2 ? stderr : stdout);
-    return argc < 2 ? kExitUsage : 0;
+  if (argc < 2) {
+    print_usage(stderr);
+    return 2;
   }
-  const std::string_view command = argv[1];
-  if (command == "call") return run_call(argc, argv);
-  std::fprintf(stderr, "offhook: unknown command '%s'\n%s", argv[1], kUsage);
-  return kExitUsage;
+  const std::string_view name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    print_usage(stdout);
+    return 0;
+  }
+  for (const Command& c : kCommands) {
+    if (name != c.name) continue;
+    if (argc == 3 && (std::string_view(argv[2]) == "--help" || std::string_view(argv[2]) == "-h")) {
+      std::fputs(*c.usage, stdout);
+      return 0;
+    }
+    return c.run(argc, argv);
+  }
+  std::fprintf(stderr, "offhook: unknown command '%s'\n", argv[1]);
+  print_usage(stderr);
+  return 2;
 }

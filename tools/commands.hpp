@@ -1,0 +1,10 @@
+// The offhook CLI's subcommands. Each takes the whole argv (argv[1] is its own name) and returns
+// the process exit code: 0 success, 1 failure, 2 usage error.
+#pragma once
+
+namespace offhook::cli {
+
+extern const char* const kCallUsage;
+int run_call(int argc, char** argv);
+
+}  // namespace offhook::cli
