@@ -10,6 +10,18 @@
 namespace offhook {
 namespace {
 
+// When a leg needs its own RTCP port but was given none: the range many phones use by default.
+constexpr uint16_t kDefaultPortMin = 16384;
+constexpr uint16_t kDefaultPortMax = 32767;
+
+// splitmix64: a small, seedable generator for the impairment (same seed, same dropped packets).
+uint64_t next_random(uint64_t& state) noexcept {
+  uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
 uint32_t random_u32() {
   uint32_t v = 0;
   if (getrandom(&v, sizeof v, 0) != sizeof v) v = 0x5eed1234u;
@@ -42,9 +54,39 @@ Result<std::unique_ptr<CallLeg>> CallLeg::create(const CallLegConfig& config, co
     return Error{Errc::invalid_argument, std::string(c.name()) + " has no static payload type; give one"};
   }
 
-  auto socket = UdpSocket::bind(config.local);
-  if (!socket) return std::move(socket).error();
-  leg->socket_ = std::move(*socket);
+  if (config.port_min != 0 || config.port_max != 0 || (!config.rtcp_mux && config.local.port() == 0)) {
+    // A range (or RTCP on its own port without a fixed port): an even RTP port and its odd neighbour.
+    const uint16_t lo = config.port_min != 0 ? config.port_min : kDefaultPortMin;
+    const uint16_t hi = config.port_max != 0 ? config.port_max : kDefaultPortMax;
+    auto pair = bind_rtp_pair(config.local, lo, hi, config.rtcp_mux);
+    if (!pair) return std::move(pair).error();
+    leg->socket_ = std::move(pair->rtp);
+    leg->rtcp_socket_ = std::move(pair->rtcp);
+  } else {
+    auto socket = UdpSocket::bind(config.local);
+    if (!socket) return std::move(socket).error();
+    leg->socket_ = std::move(*socket);
+    if (!config.rtcp_mux) {
+      SocketAddress rtcp_address = config.local;
+      rtcp_address.set_port(static_cast<uint16_t>(config.local.port() + 1));
+      auto rtcp = UdpSocket::bind(rtcp_address);
+      if (!rtcp) return std::move(rtcp).error();
+      leg->rtcp_socket_ = std::move(*rtcp);
+    }
+  }
+  if (config.dscp) {
+    for (UdpSocket* socket : {&leg->socket_, &leg->rtcp_socket_}) {
+      if (socket->fd() < 0) continue;
+      if (auto s = socket->set_dscp(*config.dscp); !s) return std::move(s).error();
+    }
+  }
+  leg->latching_ = config.latching;
+  leg->latch_after_packets_ = std::max<uint32_t>(1, config.latch_after_packets);
+  if (config.impairment.loss_pct < 0 || config.impairment.loss_pct > 100) {
+    return Error{Errc::invalid_argument, "loss must be 0..100 %"};
+  }
+  leg->loss_threshold_ = static_cast<uint64_t>(config.impairment.loss_pct / 100.0 * 18446744073709551615.0);
+  leg->rng_state_ = config.impairment.seed;
 
   if (config.srtp) {
     auto session = rtp::SrtpSession::create(config.srtp->suite, config.srtp->local_key, config.srtp->remote_key);
@@ -85,13 +127,8 @@ void CallLeg::on_readable(uint64_t now_us) noexcept {
       continue;
     }
     const std::span<const uint8_t> datagram(rx_buffer_.data(), length);
-    if (rtp::looks_like_rtcp(datagram)) {
-      // RTCP arrives with issue 4; until then it is authenticated (when SRTP) and counted.
-      if (srtp_ && srtp_->unprotect_rtcp(rx_buffer_, length) != rtp::SrtpStatus::ok) {
-        ++net_.dropped_auth;
-      } else {
-        ++net_.rtcp_received;
-      }
+    if (rtp::looks_like_rtcp(datagram)) {  // RFC 5761 demultiplexing
+      receive_rtcp(rx_buffer_, length);
       continue;
     }
     if (srtp_) {
@@ -119,6 +156,10 @@ void CallLeg::on_readable(uint64_t now_us) noexcept {
       ++net_.dropped_payload_type;
       continue;
     }
+    if (!accept_source(from)) {
+      ++net_.dropped_wrong_source;
+      continue;
+    }
     // RFC 3550 §A.8: arrival time in RTP timestamp units of this stream's clock.
     const auto arrival_rtp = static_cast<uint32_t>(now_us * codec_->clock_rate_hz() / 1'000'000u);
     receive_stats_.update(packet.sequence, packet.timestamp, arrival_rtp);
@@ -137,6 +178,56 @@ void CallLeg::on_readable(uint64_t now_us) noexcept {
   net_.packets_lost = static_cast<uint64_t>(std::max<int64_t>(0, receive_stats_.cumulative_lost()));
   net_.jitter_ms = receive_stats_.jitter_q4() / 16.0 * 1000.0 / codec_->clock_rate_hz();
   net_published_.store(net_);
+}
+
+void CallLeg::on_rtcp_readable() noexcept {
+  for (int i = 0; i < 16; ++i) {
+    size_t length = 0;
+    SocketAddress from;
+    const IoStatus io = rtcp_socket_.receive(rx_buffer_, length, from);
+    if (io == IoStatus::would_block) break;
+    if (io == IoStatus::ok) {
+      receive_rtcp(rx_buffer_, length);
+    } else {
+      ++net_.dropped_malformed;
+    }
+  }
+  net_published_.store(net_);
+}
+
+// RTCP reports are processed by the RTCP session (issue 4); here they are authenticated and counted.
+void CallLeg::receive_rtcp(std::span<uint8_t> buffer, size_t length) noexcept {
+  if (srtp_ && srtp_->unprotect_rtcp(buffer, length) != rtp::SrtpStatus::ok) {
+    ++net_.dropped_auth;
+  } else {
+    ++net_.rtcp_received;
+  }
+}
+
+// Symmetric RTP latching (RFC 4961). Called only for packets that already passed SRTP
+// authentication (when SRTP is on) and RTP validation.
+bool CallLeg::accept_source(const SocketAddress& from) noexcept {
+  if (from == remote_) {
+    latch_candidate_packets_ = 0;
+    return true;
+  }
+  if (!latching_) return !remote_.is_valid();
+  if (srtp_) {  // authenticated: only the key holder can have sent it
+    remote_ = from;
+    ++net_.latches;
+    return true;
+  }
+  if (from == latch_candidate_) {
+    ++latch_candidate_packets_;
+  } else {
+    latch_candidate_ = from;
+    latch_candidate_packets_ = 1;
+  }
+  if (latch_candidate_packets_ < latch_after_packets_ && remote_.is_valid()) return false;
+  remote_ = from;
+  latch_candidate_packets_ = 0;
+  ++net_.latches;
+  return true;
 }
 
 void CallLeg::tick(uint64_t now_us, const AudioFrame& capture, AudioFrame& playout) noexcept {
@@ -199,6 +290,10 @@ void CallLeg::flush_tx() noexcept {
     std::copy_n(packet->bytes.begin(), packet->length, tx_buffer_.begin());
     size_t length = packet->length;
     tx_ring_->pop();
+    if (loss_threshold_ != 0 && next_random(rng_state_) < loss_threshold_) {
+      ++net_.impairment_drops;
+      continue;
+    }
     if (!remote_.is_valid() || (srtp_ && srtp_->protect_rtp(tx_buffer_, length) != rtp::SrtpStatus::ok) ||
         socket_.send({tx_buffer_.data(), length}, remote_) != IoStatus::ok) {
       ++net_.send_failures;
@@ -258,6 +353,9 @@ CallLegStats CallLeg::stats() const noexcept {
   s.dropped_payload_type = rx.dropped_payload_type;
   s.dropped_ring_full = rx.dropped_ring_full;
   s.rtcp_received = rx.rtcp_received;
+  s.dropped_wrong_source = rx.dropped_wrong_source;
+  s.latches = rx.latches;
+  s.impairment_drops = rx.impairment_drops;
   s.packets_played = media.packets_played;
   s.frames_concealed = media.frames_concealed;
   s.jb_late = media.jb_late;

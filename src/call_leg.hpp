@@ -43,14 +43,32 @@ struct SrtpConfig {
   rtp::SrtpKey remote_key;  // authenticates what we receive (the peer's a=crypto line)
 };
 
+// Deliberate damage on the send path, for hearing codecs and the jitter buffer under loss. Seeded:
+// the same seed drops the same packets.
+struct Impairment {
+  double loss_pct = 0;  // independent (Bernoulli) loss of outgoing packets
+  uint64_t seed = 1;
+};
+
 struct CallLegConfig {
   std::string codec = "PCMU";
   std::optional<uint8_t> payload_type;  // default: the codec's static payload type
   uint32_t ptime_ms = 20;
-  SocketAddress local;                  // port 0 picks a free port
-  std::optional<SrtpConfig> srtp;       // nullopt: plain RTP/AVP
+  SocketAddress local;                  // port 0 picks a free port (unless a port range is given)
+  uint16_t port_min = 0;                // with port_max: bind an even RTP port in this range
+  uint16_t port_max = 0;
+  bool rtcp_mux = true;                 // false: also bind RTCP on RTP port + 1 (RFC 3550 §11)
+  std::optional<uint8_t> dscp = 46;     // EF (RFC 3246); nullopt leaves the socket unmarked
+  std::optional<SrtpConfig> srtp;       // nullopt: plain RTP/AVP; set: every packet must authenticate
+  // Symmetric RTP (RFC 4961): follow the peer to the address its media really comes from (NAT).
+  // With SRTP the first authenticated packet from a new address moves the leg; with plain RTP it
+  // takes `latch_after_packets` consecutive valid packets from that address, so a stray or spoofed
+  // packet cannot hijack the stream. Until then packets from other addresses are dropped.
+  bool latching = true;
+  uint32_t latch_after_packets = 3;
   uint32_t jitter_delay_ms = 60;        // fixed playout delay of the first jitter buffer
   uint32_t ssrc = 0;                    // 0: random
+  Impairment impairment;
 };
 
 // Counters of one leg. Sent and received sides are published separately (media and network thread).
@@ -69,6 +87,9 @@ struct CallLegStats {
   uint64_t dropped_payload_type = 0;
   uint64_t dropped_ring_full = 0;
   uint64_t rtcp_received = 0;
+  uint64_t dropped_wrong_source = 0;  // plain RTP from an address the leg has not latched to
+  uint64_t latches = 0;               // times the remote address moved (symmetric RTP)
+  uint64_t impairment_drops = 0;      // outgoing packets dropped on purpose (Impairment)
   // Playout (media thread).
   uint64_t packets_played = 0;
   uint64_t frames_concealed = 0;
@@ -89,11 +110,16 @@ class CallLeg {
   void set_remote(const SocketAddress& remote) noexcept { remote_ = remote; }
   const SocketAddress& local_address() const noexcept { return socket_.local_address(); }
   int socket_fd() const noexcept { return socket_.fd(); }
+  int rtcp_socket_fd() const noexcept { return rtcp_socket_.fd(); }  // < 0 with rtcp-mux
+  // The peer's address as currently used (after latching). Network thread, or after stop().
+  const SocketAddress& remote_address() const noexcept { return remote_; }
   const Codec& codec() const noexcept { return *codec_; }
   uint32_t ssrc() const noexcept { return ssrc_; }
 
   // [rt] Network thread: drains the socket.
   void on_readable(uint64_t now_us) noexcept;
+  // [rt] Network thread: drains the separate RTCP socket (no rtcp-mux).
+  void on_rtcp_readable() noexcept;
   // [rt] Network thread: protects and sends the packets tick() queued.
   void flush_tx() noexcept;
 
@@ -105,6 +131,8 @@ class CallLeg {
 
  private:
   CallLeg() = default;
+  bool accept_source(const SocketAddress& from) noexcept;
+  void receive_rtcp(std::span<uint8_t> buffer, size_t length) noexcept;
   void send_packet(size_t samples) noexcept;
   void fill_playout(uint64_t now_us, AudioFrame& playout) noexcept;
 
@@ -125,7 +153,8 @@ class CallLeg {
   };
   struct NetCounters {  // published by the network thread
     uint64_t packets_sent, bytes_sent, send_failures, packets_received, packets_lost, dropped_malformed,
-        dropped_auth, dropped_replay, dropped_payload_type, dropped_ring_full, rtcp_received;
+        dropped_auth, dropped_replay, dropped_payload_type, dropped_ring_full, rtcp_received, dropped_wrong_source,
+        latches, impairment_drops;
     double jitter_ms;
   };
   struct MediaCounters {  // published by the media thread
@@ -137,7 +166,14 @@ class CallLeg {
   std::unique_ptr<Codec> codec_;
   std::unique_ptr<rtp::SrtpSession> srtp_;
   UdpSocket socket_;
+  UdpSocket rtcp_socket_;
   SocketAddress remote_;
+  bool latching_ = true;
+  uint32_t latch_after_packets_ = 3;
+  SocketAddress latch_candidate_;
+  uint32_t latch_candidate_packets_ = 0;
+  uint64_t loss_threshold_ = 0;  // a packet is dropped when the next random number is below this
+  uint64_t rng_state_ = 0;
   uint8_t payload_type_ = 0;
   uint32_t ssrc_ = 0;
   uint32_t samples_per_packet_ = 0;

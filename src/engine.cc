@@ -14,6 +14,8 @@ namespace {
 // epoll tags of the two eventfds; every other tag is a CallLeg* (never 0 or 1).
 constexpr uint64_t kStopTag = 0;
 constexpr uint64_t kTickTag = 1;
+constexpr uint64_t kRtcpBit = 1;  // CallLeg objects are aligned, so the low bit of their address is free
+static_assert(alignof(CallLeg) > 1);
 
 }  // namespace
 
@@ -66,11 +68,16 @@ Status Engine::attach(CallLeg& leg, AudioSource& source, AudioSink& sink) {
                                           std::string(leg.codec().name()) + " at " + std::to_string(rate) +
                                           " Hz (resampling arrives with the codecs issue)"};
   }
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.u64 = reinterpret_cast<uint64_t>(&leg);
-  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, leg.socket_fd(), &ev) != 0) {
-    return Error{Errc::io_error, std::string("epoll_ctl: ") + std::strerror(errno)};
+  // Tags: the leg's address for its RTP socket, the same with the low bit set for its RTCP socket.
+  for (auto [fd, tag] : {std::pair{leg.socket_fd(), reinterpret_cast<uint64_t>(&leg)},
+                         std::pair{leg.rtcp_socket_fd(), reinterpret_cast<uint64_t>(&leg) | kRtcpBit}}) {
+    if (fd < 0) continue;
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = tag;
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+      return Error{Errc::io_error, std::string("epoll_ctl: ") + std::strerror(errno)};
+    }
   }
   attachments_.push_back({&leg, &source, &sink});
   return ok();
@@ -140,6 +147,8 @@ void Engine::network_loop() noexcept {
         uint64_t count = 0;
         [[maybe_unused]] const ssize_t got = read(tick_fd_, &count, sizeof count);
         for (Attachment& a : attachments_) a.leg->flush_tx();
+      } else if (tag & kRtcpBit) {
+        reinterpret_cast<CallLeg*>(tag & ~kRtcpBit)->on_rtcp_readable();
       } else {
         reinterpret_cast<CallLeg*>(tag)->on_readable(clock_->now_us());
       }

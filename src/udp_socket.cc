@@ -1,6 +1,7 @@
 #include "src/udp_socket.hpp"
 
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -42,6 +43,51 @@ UdpSocket& UdpSocket::operator=(UdpSocket&& other) noexcept {
 
 UdpSocket::~UdpSocket() {
   if (fd_ >= 0) ::close(fd_);
+}
+
+Status UdpSocket::set_dscp(uint8_t dscp) {
+  if (dscp > 63) return Error{Errc::invalid_argument, "DSCP must be 0..63, got " + std::to_string(dscp)};
+  const int tos = dscp << 2;  // the DS field is the upper six bits of TOS / Traffic Class
+  const int rc = local_.family() == AF_INET6 ? setsockopt(fd_, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof tos)
+                                             : setsockopt(fd_, IPPROTO_IP, IP_TOS, &tos, sizeof tos);
+  if (rc != 0) return Error{Errc::io_error, std::string("cannot set DSCP: ") + std::strerror(errno)};
+  return ok();
+}
+
+Result<RtpSocketPair> bind_rtp_pair(const SocketAddress& ip, uint16_t port_min, uint16_t port_max, bool rtcp_mux) {
+  if (port_min == 0 || port_max < port_min) {
+    return Error{Errc::invalid_argument, "bad RTP port range " + std::to_string(port_min) + "-" + std::to_string(port_max)};
+  }
+  // Even RTP ports only, each with its odd RTCP neighbour inside the range.
+  const uint32_t first = (port_min + 1u) & ~1u;
+  const uint32_t last = rtcp_mux ? port_max : port_max - 1u;
+  if (first > last) return Error{Errc::invalid_argument, "RTP port range " + std::to_string(port_min) + "-" +
+                                                            std::to_string(port_max) + " holds no even port pair"};
+  const uint32_t pairs = (last - first) / 2 + 1;
+  uint32_t start = 0;
+  if (getrandom(&start, sizeof start, 0) != sizeof start) start = 0;
+  for (uint32_t i = 0; i < pairs; ++i) {
+    const auto port = static_cast<uint16_t>(first + 2 * ((start + i) % pairs));
+    SocketAddress a = ip;
+    a.set_port(port);
+    auto rtp = UdpSocket::bind(a);
+    if (!rtp) {
+      if (rtp.error().code == Errc::address_in_use) continue;
+      return std::move(rtp).error();
+    }
+    RtpSocketPair pair{std::move(*rtp), UdpSocket{}};
+    if (!rtcp_mux) {
+      a.set_port(static_cast<uint16_t>(port + 1));
+      auto rtcp = UdpSocket::bind(a);
+      if (!rtcp) {
+        if (rtcp.error().code == Errc::address_in_use) continue;
+        return std::move(rtcp).error();
+      }
+      pair.rtcp = std::move(*rtcp);
+    }
+    return pair;
+  }
+  return Error{Errc::address_in_use, "no free RTP port pair in " + std::to_string(port_min) + "-" + std::to_string(port_max)};
 }
 
 IoStatus UdpSocket::send(std::span<const uint8_t> datagram, const SocketAddress& to) noexcept {

@@ -16,6 +16,8 @@ namespace offhook {
 
 enum class IoStatus : uint8_t { ok, would_block, error };
 
+struct RtpSocketPair;
+
 class UdpSocket {
  public:
   // Binds to `local` (port 0 picks a free port). A port in use is Errc::address_in_use.
@@ -27,6 +29,10 @@ class UdpSocket {
   UdpSocket(const UdpSocket&) = delete;
   UdpSocket& operator=(const UdpSocket&) = delete;
   ~UdpSocket();
+
+  // Marks outgoing packets with DiffServ code point `dscp` (0..63; 46 = EF, RFC 3246, the voice
+  // default) through IP_TOS or IPV6_TCLASS.
+  Status set_dscp(uint8_t dscp);
 
   int fd() const noexcept { return fd_; }
   const SocketAddress& local_address() const noexcept { return local_; }
@@ -41,5 +47,17 @@ class UdpSocket {
   int fd_ = -1;
   SocketAddress local_;
 };
+
+// An RTP socket on an even port and its RTCP socket on the next (odd) port (RFC 3550 §11), or just
+// the RTP socket when RTCP is multiplexed on it (RFC 5761).
+struct RtpSocketPair {
+  UdpSocket rtp;
+  UdpSocket rtcp;  // fd() < 0 with rtcp-mux
+};
+
+// Binds an RTP (and, unless `rtcp_mux`, RTCP) port in [`port_min`, `port_max`] on `ip`, trying pairs
+// from a pseudo-random start so that legs created together do not race for the same pair. Ports in
+// use are skipped; when the whole range is taken the error is Errc::address_in_use.
+Result<RtpSocketPair> bind_rtp_pair(const SocketAddress& ip, uint16_t port_min, uint16_t port_max, bool rtcp_mux);
 
 }  // namespace offhook

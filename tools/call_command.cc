@@ -1,6 +1,7 @@
 // offhook call: two phones, A and B, inside this process, over real UDP on loopback with SRTP.
 // A sends the WAV; B records what it hears; B sends silence back. Prints per-direction statistics.
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,7 +20,8 @@ const char* const kCallUsage =
     "  offhook call --in A.wav --out B.wav [--codec PCMU|PCMA] [--srtp SUITE|none]\n"
     "               [--duration S] [--ptime MS] [--jitter-delay MS] [--ipv6]\n"
     "               [--port-a N] [--port-b N] [--key-a INLINE] [--key-b INLINE]\n"
-    "               [--simd scalar|sse2|avx2]\n"
+    "               [--simd scalar|sse2|avx2] [--loss PCT] [--seed N]\n"
+    "  --loss PCT drops PCT % of the packets in each direction (seeded by --seed, default 1)\n"
     "  SUITE: AES_CM_128_HMAC_SHA1_80 (default), AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM,\n"
     "         AES_256_CM_HMAC_SHA1_80, or none for plain RTP\n";
 
@@ -41,7 +43,7 @@ void print_direction(const char* label, const CallLegStats& tx, const CallLegSta
 int run_call(int argc, char** argv) {
   auto opts_result = parse_options(argc, argv, 2,
                                    {"--in", "--out", "--codec", "--srtp", "--duration", "--ptime", "--jitter-delay",
-                                    "--port-a", "--port-b", "--key-a", "--key-b", "--simd"},
+                                    "--port-a", "--port-b", "--key-a", "--key-b", "--simd", "--loss", "--seed"},
                                    {"--ipv6"});
   if (!opts_result) return fail(opts_result.error(), kExitUsage);
   const auto& opts = *opts_result;
@@ -58,6 +60,17 @@ int run_call(int argc, char** argv) {
     if (!*r) return fail(r->error(), kExitUsage);
   }
   const std::string codec = opts.count("--codec") ? opts.at("--codec") : "PCMU";
+  double loss_pct = 0;
+  if (opts.count("--loss")) {
+    char* end = nullptr;
+    loss_pct = std::strtod(opts.at("--loss").c_str(), &end);
+    if (opts.at("--loss").empty() || *end != '\0' || !(loss_pct >= 0 && loss_pct <= 100)) {
+      return fail(Error{Errc::invalid_argument, "--loss must be a percentage 0..100, got '" + opts.at("--loss") + "'"},
+                  kExitUsage);
+    }
+  }
+  auto seed = parse_number(opts, "--seed", 1, 0, 2147483647);
+  if (!seed) return fail(seed.error(), kExitUsage);
 
   // SRTP: a suite name or "none"; keys fresh and random unless given in RFC 4568 inline form.
   std::optional<rtp::SrtpSuite> suite;
@@ -105,6 +118,9 @@ int run_call(int argc, char** argv) {
     c->ptime_ms = static_cast<uint32_t>(*ptime);
     c->jitter_delay_ms = static_cast<uint32_t>(*jitter_delay);
   }
+  // Each direction loses its own packets: A -> B from the seed, B -> A from the next one.
+  config_a.impairment = Impairment{.loss_pct = loss_pct, .seed = static_cast<uint64_t>(*seed)};
+  config_b.impairment = Impairment{.loss_pct = loss_pct, .seed = static_cast<uint64_t>(*seed) + 1};
   config_a.local = *loopback;
   config_a.local.set_port(static_cast<uint16_t>(*port_a));
   config_b.local = *loopback;
