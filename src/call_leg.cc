@@ -80,6 +80,8 @@ Result<std::unique_ptr<CallLeg>> CallLeg::create(const CallLegConfig& config, co
       if (auto s = socket->set_dscp(*config.dscp); !s) return std::move(s).error();
     }
   }
+  leg->sending_ = config.direction == MediaDirection::sendrecv || config.direction == MediaDirection::sendonly;
+  leg->playing_ = config.direction == MediaDirection::sendrecv || config.direction == MediaDirection::recvonly;
   leg->latching_ = config.latching;
   leg->latch_after_packets_ = std::max<uint32_t>(1, config.latch_after_packets);
   if (config.impairment.loss_pct < 0 || config.impairment.loss_pct > 100) {
@@ -232,7 +234,7 @@ bool CallLeg::accept_source(const SocketAddress& from) noexcept {
 
 void CallLeg::tick(uint64_t now_us, const AudioFrame& capture, AudioFrame& playout) noexcept {
   // Send: accumulate capture until one packet's worth (ptime) is ready.
-  for (size_t done = 0; done < capture.size();) {
+  for (size_t done = 0; sending_ && done < capture.size();) {
     const size_t take = std::min(capture.size() - done, tx_pcm_.size() - tx_pcm_fill_);
     std::copy_n(capture.data.begin() + static_cast<ptrdiff_t>(done), take, tx_pcm_.begin() + static_cast<ptrdiff_t>(tx_pcm_fill_));
     done += take;
@@ -245,10 +247,14 @@ void CallLeg::tick(uint64_t now_us, const AudioFrame& capture, AudioFrame& playo
 
   // Receive: everything the network thread validated goes into the jitter buffer.
   while (RxPacket* p = rx_ring_->front()) {
-    jitter_buffer_->insert(rtp::SeqNum(p->sequence), p->timestamp, {p->payload.data(), p->payload_bytes}, p->arrival_us);
+    if (playing_) jitter_buffer_->insert(rtp::SeqNum(p->sequence), p->timestamp, {p->payload.data(), p->payload_bytes}, p->arrival_us);
     rx_ring_->pop();
   }
-  fill_playout(now_us, playout);
+  if (playing_) {
+    fill_playout(now_us, playout);
+  } else {
+    playout.reset(codec_->sample_rate_hz(), codec_->channels(), static_cast<uint16_t>(samples_in_ms(codec_->sample_rate_hz(), 10)));
+  }
 
   const auto& jb = jitter_buffer_->stats();
   media_.jb_late = jb.late;

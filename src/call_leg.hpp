@@ -50,8 +50,12 @@ struct Impairment {
   uint64_t seed = 1;
 };
 
+// SDP media direction (RFC 3264 §6.1) as the leg applies it: what it sends and what it plays.
+enum class MediaDirection : uint8_t { sendrecv, sendonly, recvonly, inactive };
+
 struct CallLegConfig {
   std::string codec = "PCMU";
+  MediaDirection direction = MediaDirection::sendrecv;
   std::optional<uint8_t> payload_type;  // default: the codec's static payload type
   uint32_t ptime_ms = 20;
   SocketAddress local;                  // port 0 picks a free port (unless a port range is given)
@@ -128,6 +132,8 @@ class CallLeg {
 
   // Any thread.
   CallLegStats stats() const noexcept;
+  // [rt] Media thread only: packets played so far (lets a sink start recording with the stream).
+  uint64_t packets_played_on_media_thread() const noexcept { return media_.packets_played; }
 
  private:
   CallLeg() = default;
@@ -175,6 +181,8 @@ class CallLeg {
   uint64_t loss_threshold_ = 0;  // a packet is dropped when the next random number is below this
   uint64_t rng_state_ = 0;
   uint8_t payload_type_ = 0;
+  bool sending_ = true;
+  bool playing_ = true;
   uint32_t ssrc_ = 0;
   uint32_t samples_per_packet_ = 0;
 

@@ -6,5 +6,10 @@ namespace offhook::cli {
 
 extern const char* const kCallUsage;
 int run_call(int argc, char** argv);
+extern const char* const kSendUsage;
+int run_send(int argc, char** argv);
+extern const char* const kRecvUsage;
+int run_recv(int argc, char** argv);
+
 
 }  // namespace offhook::cli

@@ -16,6 +16,8 @@ struct Command {
 
 const Command kCommands[] = {
     {"call", offhook::cli::run_call, &offhook::cli::kCallUsage},
+    {"send", offhook::cli::run_send, &offhook::cli::kSendUsage},
+    {"recv", offhook::cli::run_recv, &offhook::cli::kRecvUsage},
 };
 
 void print_usage(FILE* to) {

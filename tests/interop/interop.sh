@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Interop with independent RTP/SRTP implementations on loopback (ffmpeg's libavformat SRTP and
+# GStreamer's srtpenc/srtpdec over libsrtp). One case per run:
+#   interop.sh CASE OFFHOOK WAV_COMPARE SPEECH.wav
+# CASE: ffmpeg-to-offhook:SUITE | offhook-to-ffmpeg:SUITE | gst-to-offhook:SUITE | offhook-to-gst:SUITE
+# The received audio must match the source (aligned normalised correlation >= 0.99, G.711 round trip).
+set -euo pipefail
+case_name=$1 offhook=$2 wav_compare=$3 speech=$4
+direction=${case_name%%:*}
+suite=${case_name#*:}
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+
+# A free UDP port pair on loopback (even RTP port), chosen by the kernel.
+port=$(/usr/bin/python3 -c 'import socket
+for _ in range(50):
+    s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); p=s.getsockname()[1]
+    if p%2==0 and p<65000: print(p); break
+    s.close()')
+
+# Key material: base64 for SDES (offhook, ffmpeg), hex for GStreamer.
+case $suite in
+  AES_256_CM_HMAC_SHA1_80) key_bytes=46 gst_cipher=aes-256-icm gst_auth=hmac-sha1-80 ;;
+  AEAD_AES_128_GCM)        key_bytes=28 gst_cipher=aes-128-gcm gst_auth=null ;;
+  AES_CM_128_HMAC_SHA1_32) key_bytes=30 gst_cipher=aes-128-icm gst_auth=hmac-sha1-32 ;;
+  *)                       key_bytes=30 gst_cipher=aes-128-icm gst_auth=hmac-sha1-80 ;;
+esac
+head -c "$key_bytes" /dev/urandom > "$work/key"
+b64=$(base64 -w0 < "$work/key")
+hex=$(od -An -tx1 -v < "$work/key" | tr -d ' \n')
+ssrc=287454020
+# ffmpeg's name for the standard 32-bit-tag suite (its AES_CM_128_HMAC_SHA1_32 also shortens SRTCP's).
+ffmpeg_suite=$suite
+[[ $suite == AES_CM_128_HMAC_SHA1_32 ]] && ffmpeg_suite=SRTP_AES128_CM_HMAC_SHA1_32
+gst_caps="application/x-srtp,media=(string)audio,clock-rate=(int)8000,encoding-name=(string)PCMU,payload=(int)0,ssrc=(uint)$ssrc,srtp-key=(buffer)$hex,srtp-cipher=(string)$gst_cipher,srtp-auth=(string)$gst_auth,srtcp-cipher=(string)$gst_cipher,srtcp-auth=(string)$gst_auth"
+out=$work/heard.wav
+
+case $direction in
+  ffmpeg-to-offhook)
+    "$offhook" recv --port "$port" --out "$out" --srtp "$suite:inline:$b64" --duration 20 &
+    sleep 0.5
+    ffmpeg -hide_banner -loglevel error -nostdin -re -i "$speech" -af asetnsamples=n=160 -c:a pcm_mulaw -f rtp \
+      -ssrc "$ssrc" -srtp_out_suite "$ffmpeg_suite" -srtp_out_params "$b64" "srtp://127.0.0.1:$port" > /dev/null
+    wait %1
+    ;;
+  offhook-to-ffmpeg)
+    printf 'v=0\no=- 0 0 IN IP4 127.0.0.1\ns=offhook\nc=IN IP4 127.0.0.1\nt=0 0\nm=audio %s RTP/AVP 0\na=rtpmap:0 PCMU/8000\na=crypto:1 %s inline:%s\n' \
+      "$port" "$ffmpeg_suite" "$b64" > "$work/recv.sdp"
+    duration=$(soxi -D "$speech")
+    timeout -s INT "$(awk -v d="$duration" "BEGIN { print int(d + 3) }")" ffmpeg -hide_banner -loglevel error -nostdin -y \
+      -protocol_whitelist file,udp,rtp,srtp -i "$work/recv.sdp" "$out" &
+    sleep 1
+    "$offhook" send --in "$speech" --to "127.0.0.1:$port" --srtp "$suite:inline:$b64" --ssrc "$ssrc"
+    wait %1 || true  # ffmpeg ends on SIGINT from timeout
+    ;;
+  gst-to-offhook)
+    "$offhook" recv --port "$port" --out "$out" --srtp "$suite:inline:$b64" --duration 20 &
+    sleep 0.5
+    gst-launch-1.0 -q filesrc location="$speech" ! wavparse ! audioconvert ! audioresample \
+      ! audio/x-raw,rate=8000,channels=1 ! audiobuffersplit output-buffer-duration=1/50 ! mulawenc \
+      ! rtppcmupay ssrc=$ssrc ! srtpenc key="$hex" rtp-cipher=$gst_cipher rtp-auth=$gst_auth \
+        rtcp-cipher=$gst_cipher rtcp-auth=$gst_auth ! udpsink host=127.0.0.1 port="$port" sync=true > /dev/null
+    wait %1
+    ;;
+  offhook-to-gst)
+    duration=$(soxi -D "$speech")
+    timeout -s INT "$(awk -v d="$duration" "BEGIN { print int(d + 3) }")" gst-launch-1.0 -q -e udpsrc address=127.0.0.1 port="$port" \
+      caps="$gst_caps" ! srtpdec ! rtpjitterbuffer latency=60 ! rtppcmudepay ! mulawdec ! wavenc \
+      ! filesink location="$out" &
+    sleep 1
+    "$offhook" send --in "$speech" --to "127.0.0.1:$port" --srtp "$suite:inline:$b64" --ssrc "$ssrc"
+    wait %1 || true
+    ;;
+  *) echo "unknown case $case_name" >&2; exit 2 ;;
+esac
+"$wav_compare" "$speech" "$out" --min-corr 0.99
