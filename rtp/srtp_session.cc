@@ -284,6 +284,29 @@ const char* srtp_status_name(SrtpStatus status) noexcept {
   return "unknown";
 }
 
+namespace {
+
+// Creates (`ctx` null) or re-keys (`ctx` set, srtp_update) one direction's libsrtp context. libsrtp
+// takes a non-const key pointer and derives session keys from it; it gets a private copy that is
+// wiped before returning.
+srtp_err_status_t apply_policy(SrtpSuite suite, const SrtpKey& key, srtp_ssrc_type_t direction, srtp_t& ctx) {
+  std::array<uint8_t, SrtpKey::kMaxBytes> key_copy{};
+  std::memcpy(key_copy.data(), key.bytes().data(), key.bytes().size());
+  srtp_policy_t policy;
+  std::memset(&policy, 0, sizeof(policy));
+  set_policy(suite, policy.rtp, policy.rtcp);
+  policy.ssrc.type = direction;
+  policy.key = key_copy.data();
+  policy.window_size = SrtpSession::kReplayWindowPackets;
+  policy.allow_repeat_tx = 0;
+  policy.next = nullptr;
+  const srtp_err_status_t s = ctx == nullptr ? srtp_create(&ctx, &policy) : srtp_update(ctx, &policy);
+  explicit_bzero(key_copy.data(), key_copy.size());
+  return s;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<SrtpSession>> SrtpSession::create(SrtpSuite suite, const SrtpKey& tx_key,
                                                          const SrtpKey& rx_key) {
   if (tx_key.suite() != suite || rx_key.suite() != suite) {
@@ -292,29 +315,11 @@ Result<std::unique_ptr<SrtpSession>> SrtpSession::create(SrtpSuite suite, const 
   if (const srtp_err_status_t s = global_init(); s != srtp_err_status_ok) {
     return Error{Errc::internal, "srtp_init failed: status " + std::to_string(static_cast<int>(s))};
   }
-
-  // libsrtp takes a non-const key pointer and derives session keys from it in srtp_create();
-  // give it a private copy that is wiped as soon as we return.
-  std::array<uint8_t, SrtpKey::kMaxBytes> key_copy{};
-  auto make = [&](const SrtpKey& key, srtp_ssrc_type_t direction, srtp_t& out) {
-    std::memcpy(key_copy.data(), key.bytes().data(), key.bytes().size());
-    srtp_policy_t policy;
-    std::memset(&policy, 0, sizeof(policy));
-    set_policy(suite, policy.rtp, policy.rtcp);
-    policy.ssrc.type = direction;
-    policy.key = key_copy.data();
-    policy.window_size = kReplayWindowPackets;
-    policy.allow_repeat_tx = 0;
-    policy.next = nullptr;
-    const srtp_err_status_t s = srtp_create(&out, &policy);
-    explicit_bzero(key_copy.data(), key_copy.size());
-    return s;
-  };
   srtp_t tx = nullptr;
   srtp_t rx = nullptr;
-  srtp_err_status_t s = make(tx_key, ssrc_any_outbound, tx);
+  srtp_err_status_t s = apply_policy(suite, tx_key, ssrc_any_outbound, tx);
   if (s == srtp_err_status_ok) {
-    s = make(rx_key, ssrc_any_inbound, rx);
+    s = apply_policy(suite, rx_key, ssrc_any_inbound, rx);
     if (s != srtp_err_status_ok) srtp_dealloc(tx);
   }
   if (s != srtp_err_status_ok) {
@@ -322,6 +327,26 @@ Result<std::unique_ptr<SrtpSession>> SrtpSession::create(SrtpSuite suite, const 
                                      std::to_string(static_cast<int>(s))};
   }
   return std::unique_ptr<SrtpSession>(new SrtpSession(suite, tx, rx));
+}
+
+Result<uint32_t> SrtpSession::rollover_counter(uint32_t ssrc, bool outbound) const {
+  uint32_t roc = 0;
+  if (srtp_get_stream_roc(outbound ? tx_ : rx_, ssrc, &roc) != srtp_err_status_ok) {
+    return Error{Errc::not_found, "no SRTP stream for SSRC " + std::to_string(ssrc)};
+  }
+  return roc;
+}
+
+Status SrtpSession::rekey(const SrtpKey& tx_key, const SrtpKey& rx_key) {
+  if (tx_key.suite() != suite_ || rx_key.suite() != suite_) {
+    return Error{Errc::invalid_argument, std::string("re-key: key is not for suite ") + suite_name(suite_)};
+  }
+  srtp_err_status_t s = apply_policy(suite_, tx_key, ssrc_any_outbound, tx_);
+  if (s == srtp_err_status_ok) s = apply_policy(suite_, rx_key, ssrc_any_inbound, rx_);
+  if (s != srtp_err_status_ok) {
+    return Error{Errc::internal, "srtp_update failed: status " + std::to_string(static_cast<int>(s))};
+  }
+  return ok();
 }
 
 SrtpSession::~SrtpSession() {

@@ -116,6 +116,17 @@ class SrtpSession {
                                                      const SrtpKey& rx_key);
   ~SrtpSession();
   SrtpSession(const SrtpSession&) = delete;
+
+  // New master keys for an existing session (a re-INVITE with new a=crypto lines). The streams keep
+  // their rollover counters and replay windows (libsrtp's srtp_update), so a long call that has
+  // wrapped its sequence numbers is not cut off by the re-key: resetting the ROC there is a classic
+  // cause of one-way audio. Not concurrent with protect/unprotect: call it on the network thread or
+  // while the leg is stopped.
+  Status rekey(const SrtpKey& tx_key, const SrtpKey& rx_key);
+
+  // The rollover counter (RFC 3711 §3.3.1) of the stream of `ssrc`, sending or receiving side; an
+  // error when no packet of that SSRC has been seen. For diagnostics and tests, not [rt].
+  Result<uint32_t> rollover_counter(uint32_t ssrc, bool outbound) const;
   SrtpSession& operator=(const SrtpSession&) = delete;
 
   // In place. On entry `length` is the plaintext packet's size in `buffer`, on success the

@@ -294,6 +294,40 @@ TEST_P(SrtpSuiteParamTest, ProtectNeedsTrailerRoom) {
   EXPECT_EQ(p.a->protect_rtp(tiny, tiny_len), SrtpStatus::bad_packet) << "shorter than an RTP header";
 }
 
+// A re-INVITE with new keys in the middle of a call that has already wrapped its sequence numbers:
+// both sides re-key, and the rollover counter must survive, or every packet after the re-key fails
+// authentication (one-way audio).
+TEST_P(SrtpSuiteParamTest, RekeyKeepsTheRolloverCounter) {
+  const SrtpSuite suite = GetParam();
+  Pair p = make_pair(suite);
+  uint16_t seq = 65530;
+  for (int i = 0; i < 12; ++i, ++seq) {  // wraps: ROC becomes 1
+    auto packet = protect(*p.a, make_rtp(seq, 160), false);
+    ASSERT_EQ(unprotect(*p.b, packet, false), SrtpStatus::ok) << "seq " << seq;
+  }
+  ASSERT_EQ(p.a->rollover_counter(0x11223344, true).value_or(99), 1u);
+  ASSERT_EQ(p.b->rollover_counter(0x11223344, false).value_or(99), 1u);
+  EXPECT_FALSE(p.b->rollover_counter(0x55, false)) << "unknown SSRC";
+  auto k3 = SrtpKey::random(suite);
+  auto k4 = SrtpKey::random(suite);
+  ASSERT_TRUE(k3 && k4);
+  ASSERT_TRUE(p.a->rekey(*k3, *k4));
+  ASSERT_TRUE(p.b->rekey(*k4, *k3));
+  EXPECT_EQ(p.a->rollover_counter(0x11223344, true).value_or(99), 1u) << "sender kept its ROC";
+  EXPECT_EQ(p.b->rollover_counter(0x11223344, false).value_or(99), 1u) << "receiver kept its ROC";
+  for (int i = 0; i < 12; ++i, ++seq) {
+    auto packet = protect(*p.a, make_rtp(seq, 160), false);
+    ASSERT_EQ(unprotect(*p.b, packet, false), SrtpStatus::ok) << "seq " << seq << " after the re-key";
+  }
+  // The old key no longer verifies what the new one protected.
+  Pair fresh = make_pair(suite);
+  auto packet = protect(*p.a, make_rtp(seq, 160), false);
+  EXPECT_NE(unprotect(*fresh.b, packet, false), SrtpStatus::ok);
+  auto wrong_suite = SrtpKey::random(suite == SrtpSuite::aead_aes_128_gcm ? SrtpSuite::aes_256_cm_hmac_sha1_80
+                                                                           : SrtpSuite::aead_aes_128_gcm);
+  EXPECT_FALSE(p.a->rekey(*wrong_suite, *wrong_suite));
+}
+
 INSTANTIATE_TEST_SUITE_P(AllSuites, SrtpSuiteParamTest, ::testing::ValuesIn(kAllSuites),
                          [](const auto& param_info) { return std::string(suite_name(param_info.param)); });
 
