@@ -102,7 +102,8 @@ Result<std::unique_ptr<CallLeg>> CallLeg::create(const CallLegConfig& config, co
   if (!jb) return std::move(jb).error();
   leg->jitter_buffer_.emplace(std::move(*jb));
 
-  leg->ssrc_ = config.ssrc != 0 ? config.ssrc : random_u32();
+  leg->ssrc_.store(config.ssrc != 0 ? config.ssrc : random_u32());
+  leg->ssrc_rng_ = (uint64_t{random_u32()} << 32) | random_u32();
   leg->tx_sequence_ = static_cast<uint16_t>(random_u32());  // RFC 3550 §5.1: random initial values
   leg->tx_timestamp_ = random_u32();
   leg->samples_per_packet_ = static_cast<uint32_t>(samples_in_ms(c.sample_rate_hz(), config.ptime_ms)) * c.channels();
@@ -162,11 +163,23 @@ void CallLeg::on_readable(uint64_t now_us) noexcept {
       ++net_.dropped_wrong_source;
       continue;
     }
+    if (packet.ssrc == ssrc_.load(std::memory_order_relaxed)) {
+      // RFC 3550 §8.2: the peer picked our SSRC. We move; the media thread picks the new value.
+      ++net_.ssrc_collisions;
+      ssrc_collision_.store(true, std::memory_order_release);
+    }
+    if (remote_ssrc_ != packet.ssrc) {
+      // A new source (the peer restarted, or a re-INVITE moved the stream): statistics restart.
+      if (remote_ssrc_) ++net_.ssrc_changes;
+      remote_ssrc_ = packet.ssrc;
+      receive_stats_ = rtp::ReceiveStats{};
+    }
     // RFC 3550 §A.8: arrival time in RTP timestamp units of this stream's clock.
     const auto arrival_rtp = static_cast<uint32_t>(now_us * codec_->clock_rate_hz() / 1'000'000u);
     receive_stats_.update(packet.sequence, packet.timestamp, arrival_rtp);
     RxPacket rx;
     rx.arrival_us = now_us;
+    rx.ssrc = packet.ssrc;
     rx.timestamp = packet.timestamp;
     rx.sequence = packet.sequence.value();
     rx.payload_bytes = static_cast<uint16_t>(packet.payload.size());
@@ -245,8 +258,18 @@ void CallLeg::tick(uint64_t now_us, const AudioFrame& capture, AudioFrame& playo
     }
   }
 
+  if (ssrc_collision_.exchange(false, std::memory_order_acquire)) {
+    uint32_t fresh = ssrc_.load(std::memory_order_relaxed);
+    while (fresh == ssrc_.load(std::memory_order_relaxed) || fresh == 0) fresh = static_cast<uint32_t>(next_random(ssrc_rng_));
+    ssrc_.store(fresh, std::memory_order_relaxed);
+  }
+
   // Receive: everything the network thread validated goes into the jitter buffer.
   while (RxPacket* p = rx_ring_->front()) {
+    if (playout_ssrc_ != p->ssrc) {  // a new source: its sequence numbers start elsewhere
+      if (playout_ssrc_) jitter_buffer_->reset();
+      playout_ssrc_ = p->ssrc;
+    }
     if (playing_) jitter_buffer_->insert(rtp::SeqNum(p->sequence), p->timestamp, {p->payload.data(), p->payload_bytes}, p->arrival_us);
     rx_ring_->pop();
   }
@@ -275,7 +298,7 @@ void CallLeg::send_packet(size_t samples) noexcept {
   header.payload_type = payload_type_;
   header.sequence = rtp::SeqNum(tx_sequence_);
   header.timestamp = tx_timestamp_;
-  header.ssrc = ssrc_;
+  header.ssrc = ssrc_.load(std::memory_order_relaxed);
   tx_first_ = false;
   ++tx_sequence_;
   tx_timestamp_ += static_cast<uint32_t>(samples / codec_->channels() * codec_->clock_rate_hz() / codec_->sample_rate_hz());
@@ -362,6 +385,8 @@ CallLegStats CallLeg::stats() const noexcept {
   s.dropped_wrong_source = rx.dropped_wrong_source;
   s.latches = rx.latches;
   s.impairment_drops = rx.impairment_drops;
+  s.ssrc_changes = rx.ssrc_changes;
+  s.ssrc_collisions = rx.ssrc_collisions;
   s.packets_played = media.packets_played;
   s.frames_concealed = media.frames_concealed;
   s.jb_late = media.jb_late;

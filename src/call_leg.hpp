@@ -18,6 +18,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -93,6 +94,8 @@ struct CallLegStats {
   uint64_t rtcp_received = 0;
   uint64_t dropped_wrong_source = 0;  // plain RTP from an address the leg has not latched to
   uint64_t latches = 0;               // times the remote address moved (symmetric RTP)
+  uint64_t ssrc_changes = 0;          // the peer's SSRC changed (a new source: statistics restart)
+  uint64_t ssrc_collisions = 0;       // the peer used our SSRC; we picked a new one (RFC 3550 §8.2)
   uint64_t impairment_drops = 0;      // outgoing packets dropped on purpose (Impairment)
   // Playout (media thread).
   uint64_t packets_played = 0;
@@ -118,7 +121,8 @@ class CallLeg {
   // The peer's address as currently used (after latching). Network thread, or after stop().
   const SocketAddress& remote_address() const noexcept { return remote_; }
   const Codec& codec() const noexcept { return *codec_; }
-  uint32_t ssrc() const noexcept { return ssrc_; }
+  // Our SSRC; it changes if the peer turns out to use the same one (RFC 3550 §8.2). Any thread.
+  uint32_t ssrc() const noexcept { return ssrc_.load(std::memory_order_relaxed); }
 
   // [rt] Network thread: drains the socket.
   void on_readable(uint64_t now_us) noexcept;
@@ -147,6 +151,7 @@ class CallLeg {
   static constexpr size_t kMaxDatagramBytes = 1500;
   struct RxPacket {
     uint64_t arrival_us;
+    uint32_t ssrc;
     uint32_t timestamp;
     uint16_t sequence;
     uint16_t payload_bytes;
@@ -160,7 +165,7 @@ class CallLeg {
   struct NetCounters {  // published by the network thread
     uint64_t packets_sent, bytes_sent, send_failures, packets_received, packets_lost, dropped_malformed,
         dropped_auth, dropped_replay, dropped_payload_type, dropped_ring_full, rtcp_received, dropped_wrong_source,
-        latches, impairment_drops;
+        latches, impairment_drops, ssrc_changes, ssrc_collisions;
     double jitter_ms;
   };
   struct MediaCounters {  // published by the media thread
@@ -183,7 +188,11 @@ class CallLeg {
   uint8_t payload_type_ = 0;
   bool sending_ = true;
   bool playing_ = true;
-  uint32_t ssrc_ = 0;
+  std::atomic<uint32_t> ssrc_{0};            // written by the media thread, read by any
+  std::atomic<bool> ssrc_collision_{false};   // set by the network thread, handled by the media thread
+  uint64_t ssrc_rng_ = 0;                     // media thread: picks a new SSRC after a collision
+  std::optional<uint32_t> remote_ssrc_;       // network thread
+  std::optional<uint32_t> playout_ssrc_;      // media thread
   uint32_t samples_per_packet_ = 0;
 
   // Network thread state.

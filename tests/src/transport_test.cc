@@ -128,6 +128,36 @@ TEST(CallLegTransportTest, SrtpLatchesOnTheFirstAuthenticatedPacket) {
   EXPECT_EQ(p.b->remote_address(), p.a->local_address());
 }
 
+std::vector<uint8_t> plain_rtp(uint32_t ssrc, uint16_t seq) {
+  return {0x80, 0x00, static_cast<uint8_t>(seq >> 8), static_cast<uint8_t>(seq), 0, 0, 0, 0,
+          static_cast<uint8_t>(ssrc >> 24), static_cast<uint8_t>(ssrc >> 16), static_cast<uint8_t>(ssrc >> 8),
+          static_cast<uint8_t>(ssrc), 0xff, 0xff, 0xff, 0xff};
+}
+
+TEST(CallLegTransportTest, SsrcCollisionMovesOurSsrcAndChangesRestartTheSource) {
+  Pair p = make_pair({}, {});
+  auto peer = UdpSocket::bind(kLoopback);
+  ASSERT_TRUE(peer);
+  p.b->set_remote(peer->local_address());
+  const uint32_t ours = p.b->ssrc();
+  for (auto [ssrc, seq] : {std::pair{ours, 1}, std::pair{0xAAAAu, 2}, std::pair{0xBBBBu, 3}}) {
+    ASSERT_EQ(peer->send(plain_rtp(ssrc, static_cast<uint16_t>(seq)), p.b->local_address()), IoStatus::ok);
+  }
+  for (int i = 0; i < 20 && p.b->stats().packets_received < 3; ++i) {
+    pollfd pfd{p.b->socket_fd(), POLLIN, 0};
+    if (poll(&pfd, 1, 50) == 1) p.b->on_readable(1'000'000);
+  }
+  const CallLegStats s = p.b->stats();
+  EXPECT_EQ(s.packets_received, 3u);
+  EXPECT_EQ(s.ssrc_collisions, 1u);
+  EXPECT_EQ(s.ssrc_changes, 2u);
+  AudioFrame in, out;
+  in.reset(8000, 1, 80);
+  p.b->tick(1'000'000, in, out);
+  EXPECT_NE(p.b->ssrc(), ours) << "the media thread picked a new SSRC after the collision";
+  EXPECT_NE(p.b->ssrc(), 0u);
+}
+
 TEST(CallLegTransportTest, ImpairmentIsSeededAndDeterministic) {
   auto losses = [](uint64_t seed) {
     CallLegConfig ca;
