@@ -10,6 +10,7 @@
 
 #include "codecs/codec.hpp"
 #include "dsp/kernels.hpp"
+#include "dsp/plc/waveform_plc.hpp"
 
 namespace offhook {
 
@@ -36,16 +37,12 @@ class G711Codec final : public Codec {
   // [rt] buffer_too_small if `payload` is longer than `pcm`; bad_payload for an empty payload.
   CodecStatus decode(std::span<const uint8_t> payload, std::span<int16_t> pcm,
                      size_t& samples_per_channel) noexcept override;
-  // [rt] Placeholder concealment: replays the last kSegmentSamples decoded samples (no pitch
-  // analysis, hence "pitch-free"), starting at kStartGainQ15 and fading linearly to silence over
-  // kFadeSamples across consecutive losses; silence before anything was decoded. A later issue
-  // replaces this with waveform-substitution PLC (G.711 Appendix I style, pitch-synchronous).
+  // [rt] Pitch-based waveform substitution (dsp/plc, G.711 Appendix I style): the last pitch period
+  // repeated at full level for 10 ms, then fading into comfort noise by 60 ms; silence before
+  // anything was decoded. The next good frame is cross-faded in.
   CodecStatus conceal(std::span<int16_t> pcm) noexcept override;
 
   static constexpr uint32_t kRateHz = 8000;
-  static constexpr size_t kSegmentSamples = 80;   // 10 ms
-  static constexpr uint32_t kFadeSamples = 480;   // 60 ms to silence
-  static constexpr int32_t kStartGainQ15 = 26214; // 0.8
 
  private:
   static constexpr std::array<uint16_t, 6> kFrameSizesMs = {10, 20, 30, 40, 50, 60};
@@ -53,10 +50,7 @@ class G711Codec final : public Codec {
   Law law_;
   void (*encode_)(const int16_t* in, uint8_t* out, size_t n);
   void (*decode_)(const uint8_t* in, int16_t* out, size_t n);
-  std::array<int16_t, kSegmentSamples> segment_{};  // the most recent decoded samples, oldest first
-  size_t segment_len_ = 0;
-  size_t replay_pos_ = 0;
-  uint32_t concealed_ = 0;  // samples concealed since the last decode
+  dsp::WaveformPlc plc_;
 };
 
 }  // namespace offhook

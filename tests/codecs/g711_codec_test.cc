@@ -1,5 +1,5 @@
 // codecs/: registry errors, G.711 round-trip quality on every supported dsp target, size handling,
-// and the placeholder concealment's bounds and fade.
+// and the waveform-substitution concealment's bounds, pitch continuation and fade.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -70,9 +70,8 @@ double segmental_snr_db(const std::vector<int16_t>& ref, const std::vector<int16
 
 TEST(CodecRegistry, CreatesG711CaseInsensitively) {
   const auto names = supported_codec_names();
-  ASSERT_EQ(names.size(), 2u);
-  EXPECT_EQ(names[0], "PCMU");
-  EXPECT_EQ(names[1], "PCMA");
+  EXPECT_NE(std::find(names.begin(), names.end(), "PCMU"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "PCMA"), names.end());
 
   for (std::string_view spelled : {"PCMU", "pcmu", "PcMu"}) {
     std::unique_ptr<Codec> c = make(spelled);
@@ -95,7 +94,7 @@ TEST(CodecRegistry, CreatesG711CaseInsensitively) {
 }
 
 TEST(CodecRegistry, UnknownNamesAreNotSupported) {
-  for (const char* bad : {"G729", "", "PCM", "PCMUX", "opus"}) {
+  for (const char* bad : {"G723", "", "PCM", "PCMUX", "opusx", "G7221"}) {
     SCOPED_TRACE(bad);
     Result<std::unique_ptr<Codec>> c = create_codec(bad, dsp::kernels_for(dsp::Target::scalar));
     ASSERT_FALSE(c);
@@ -113,7 +112,7 @@ TEST(G711Codec, RoundTripSegmentalSnr) {
   const std::vector<int16_t> pcm = speech_like(8000 * 2);
   for (dsp::Target t : supported_targets()) {
     SCOPED_TRACE(dsp::target_name(t));
-    for (std::string_view name : supported_codec_names()) {
+    for (std::string_view name : {"PCMU", "PCMA"}) {
       SCOPED_TRACE(name);
       std::unique_ptr<Codec> codec = make(name, t);
       ASSERT_NE(codec, nullptr);
@@ -140,7 +139,7 @@ TEST(G711Codec, RoundTripSegmentalSnr) {
 }
 
 TEST(G711Codec, OddSizesAndBufferChecks) {
-  for (std::string_view name : supported_codec_names()) {
+  for (std::string_view name : {"PCMU", "PCMA"}) {
     SCOPED_TRACE(name);
     std::unique_ptr<Codec> codec = make(name, dsp::best_target());
     ASSERT_NE(codec, nullptr);
@@ -189,11 +188,11 @@ TEST(G711Codec, ConcealIsSilentBeforeAnythingWasDecoded) {
   EXPECT_TRUE(std::all_of(out.begin(), out.end(), [](int16_t v) { return v == 0; }));
 }
 
-TEST(G711Codec, ConcealIsBoundedAndFadesToSilenceIn60Ms) {
-  for (std::string_view name : supported_codec_names()) {
+TEST(G711Codec, ConcealIsBoundedAndFadesToComfortNoiseBy60Ms) {
+  for (std::string_view name : {"PCMU", "PCMA"}) {
     SCOPED_TRACE(name);
     std::unique_ptr<Codec> codec = make(name);
-    // A loud, steady frame: every 10 ms block of concealment should carry less energy than the last.
+    // A loud, steady 200 Hz tone: full level for 10 ms, then every 10 ms block quieter than the last.
     std::vector<int16_t> pcm(160);
     for (size_t i = 0; i < pcm.size(); ++i) {
       pcm[i] = static_cast<int16_t>(std::lround(30000.0 * std::sin(2.0 * std::numbers::pi * 200.0 * i / 8000.0)));
@@ -204,53 +203,59 @@ TEST(G711Codec, ConcealIsBoundedAndFadesToSilenceIn60Ms) {
     ASSERT_EQ(codec->encode(pcm, payload, written), CodecStatus::ok);
     ASSERT_EQ(codec->decode(payload, decoded, samples), CodecStatus::ok);
     int peak = 0;
-    for (int16_t v : std::span(decoded).last(G711Codec::kSegmentSamples)) peak = std::max(peak, std::abs(int{v}));
+    for (int16_t v : decoded) peak = std::max(peak, std::abs(int{v}));
 
     std::vector<int16_t> concealed(8 * 80);  // 80 ms, in 10 ms calls like the media tick
     for (size_t block = 0; block < 8; ++block) {
       ASSERT_EQ(codec->conceal(std::span(concealed).subspan(block * 80, 80)), CodecStatus::ok);
     }
-    const int bound = peak * G711Codec::kStartGainQ15 / 32768 + 1;
-    for (int16_t v : concealed) ASSERT_LE(std::abs(int{v}), bound);
-    EXPECT_GT(rms(std::span(concealed).first(80)), 0.5 * rms(decoded));  // the loss starts audibly, not muted
+    for (int16_t v : concealed) ASSERT_LE(std::abs(int{v}), peak + 1);
+    EXPECT_GT(rms(std::span(concealed).first(80)), 0.9 * rms(decoded));  // the loss starts at full level
     double previous = 1e9;
-    for (size_t block = 0; block < 6; ++block) {
+    for (size_t block = 1; block < 6; ++block) {
       const double r = rms(std::span(concealed).subspan(block * 80, 80));
       EXPECT_LT(r, previous) << "block " << block;
       previous = r;
     }
-    for (size_t i = 480; i < concealed.size(); ++i) ASSERT_EQ(concealed[i], 0) << i;
+    const double tail = rms(std::span(concealed).subspan(480, 160));  // comfort noise only
+    EXPECT_GT(tail, 10.0);
+    EXPECT_LT(tail, 400.0);
 
-    // A good packet resets the fade.
+    // A good packet ends the loss: the next one starts at full level again.
     ASSERT_EQ(codec->decode(payload, decoded, samples), CodecStatus::ok);
     std::vector<int16_t> again(80);
     ASSERT_EQ(codec->conceal(again), CodecStatus::ok);
-    EXPECT_GT(rms(again), 0.5 * rms(decoded));
+    EXPECT_GT(rms(again), 0.9 * rms(decoded));
   }
 }
 
-TEST(G711Codec, ConcealKeepsTheNewestSamplesAcrossShortFrames) {
-  std::unique_ptr<Codec> codec = make("PCMA");
-  // Decode 30 samples of level A then 60 of level B: the 80-sample segment holds the last 20 A's
-  // and then the 60 B's, and the replay starts with the oldest of them.
-  const std::vector<int16_t> level_a(30, 8000), level_b(60, -16000);
-  std::vector<uint8_t> payload(60);
-  std::vector<int16_t> decoded(60);
-  size_t written = 0, samples = 0;
-  ASSERT_EQ(codec->encode(level_a, payload, written), CodecStatus::ok);
-  ASSERT_EQ(codec->decode(std::span(payload).first(30), decoded, samples), CodecStatus::ok);
-  const int16_t a = decoded[0];
-  ASSERT_EQ(codec->encode(level_b, payload, written), CodecStatus::ok);
-  ASSERT_EQ(codec->decode(payload, decoded, samples), CodecStatus::ok);
-  const int16_t b = decoded[0];
-  std::vector<int16_t> out(80);
-  ASSERT_EQ(codec->conceal(out), CodecStatus::ok);
-  EXPECT_GT(out[0], 0);
-  EXPECT_NEAR(out[0], a * 0.8, 2.0);
-  EXPECT_GT(out[19], 0);
-  EXPECT_LT(out[20], 0);
-  EXPECT_LT(out[79], 0);
-  EXPECT_GE(out[79], b);
+// The substitute continues the waveform: for a steady tone, the first 10 ms of concealment match
+// what the sender actually sent next (the pitch period is found, not guessed).
+TEST(G711Codec, ConcealContinuesThePitchPeriod) {
+  for (double f0 : {125.0, 200.0, 250.0}) {
+    SCOPED_TRACE(f0);
+    std::unique_ptr<Codec> codec = make("PCMU");
+    std::vector<int16_t> pcm(320 + 80);
+    for (size_t i = 0; i < pcm.size(); ++i) {
+      pcm[i] = static_cast<int16_t>(std::lround(12000.0 * std::sin(2.0 * std::numbers::pi * f0 * i / 8000.0)));
+    }
+    std::vector<uint8_t> payload(160);
+    std::vector<int16_t> decoded(160);
+    size_t written = 0, samples = 0;
+    for (size_t off = 0; off < 320; off += 160) {
+      ASSERT_EQ(codec->encode(std::span(pcm).subspan(off, 160), payload, written), CodecStatus::ok);
+      ASSERT_EQ(codec->decode(payload, decoded, samples), CodecStatus::ok);
+    }
+    std::vector<int16_t> concealed(80);
+    ASSERT_EQ(codec->conceal(concealed), CodecStatus::ok);
+    double err = 0.0, sig = 0.0;
+    for (size_t i = 0; i < 80; ++i) {
+      const double e = static_cast<double>(pcm[320 + i]) - concealed[i];
+      err += e * e;
+      sig += static_cast<double>(pcm[320 + i]) * pcm[320 + i];
+    }
+    EXPECT_GT(10.0 * std::log10(sig / std::max(err, 1.0)), 20.0);
+  }
 }
 
 }  // namespace
