@@ -34,7 +34,7 @@ Result<std::unique_ptr<CallLeg>> CallLeg::create(const CallLegConfig& config, co
   std::unique_ptr<CallLeg> leg(new CallLeg());
   leg->kernels_ = &kernels;
 
-  auto codec = create_codec(config.codec, kernels);
+  auto codec = create_codec(config.codec, kernels, config.codec_options);
   if (!codec) return std::move(codec).error();
   leg->codec_ = std::move(*codec);
   const Codec& c = *leg->codec_;
@@ -109,8 +109,26 @@ Result<std::unique_ptr<CallLeg>> CallLeg::create(const CallLegConfig& config, co
   leg->samples_per_packet_ = static_cast<uint32_t>(samples_in_ms(c.sample_rate_hz(), config.ptime_ms)) * c.channels();
   leg->tx_pcm_.assign(leg->samples_per_packet_, 0);
   leg->tx_payload_.assign(kMaxPayloadBytes, 0);
+  if (c.channels() != 1) return Error{Errc::not_supported, "stereo codecs need stereo devices (not supported yet)"};
+  const uint32_t codec_rate = c.sample_rate_hz();
+  leg->device_rate_hz_ = config.device_rate_hz != 0 ? config.device_rate_hz : codec_rate;
+  if (leg->device_rate_hz_ % 100 != 0 || samples_in_ms(leg->device_rate_hz_, 10) > AudioFrame::kMaxSamples) {
+    return Error{Errc::not_supported, "device rate " + std::to_string(leg->device_rate_hz_) + " Hz is not supported"};
+  }
+  if (leg->device_rate_hz_ != codec_rate) {
+    auto up = dsp::Resampler::create(leg->device_rate_hz_, codec_rate, 1, config.resample_quality);
+    if (!up) return std::move(up).error();
+    auto down = dsp::Resampler::create(codec_rate, leg->device_rate_hz_, 1, config.resample_quality);
+    if (!down) return std::move(down).error();
+    leg->tx_resampler_ = std::move(*up);
+    leg->rx_resampler_ = std::move(*down);
+    leg->tx_resampled_.assign(leg->tx_resampler_->max_out_per_channel(samples_in_ms(leg->device_rate_hz_, 10)), 0);
+    // A tick's leftover plus one resampled packet of up to 120 ms.
+    leg->rx_device_pcm_ = PcmFifo(samples_in_ms(leg->device_rate_hz_, 10) +
+                                  leg->rx_resampler_->max_out_per_channel(samples_in_ms(codec_rate, 120)));
+  }
   // Decoded audio waiting to be played: up to one 10 ms tick left over plus the largest packet.
-  leg->rx_pcm_.assign(samples_in_ms(c.sample_rate_hz(), 10) * c.channels() + samples_in_ms(c.sample_rate_hz(), 120) * c.channels(), 0);
+  leg->rx_codec_pcm_ = PcmFifo(samples_in_ms(codec_rate, 10) + samples_in_ms(codec_rate, 120));
   leg->rx_ring_ = std::make_unique<SpscRing<RxPacket, 64>>();
   leg->tx_ring_ = std::make_unique<SpscRing<TxPacket, 16>>();
   return leg;
@@ -246,10 +264,15 @@ bool CallLeg::accept_source(const SocketAddress& from) noexcept {
 }
 
 void CallLeg::tick(uint64_t now_us, const AudioFrame& capture, AudioFrame& playout) noexcept {
-  // Send: accumulate capture until one packet's worth (ptime) is ready.
-  for (size_t done = 0; sending_ && done < capture.size();) {
-    const size_t take = std::min(capture.size() - done, tx_pcm_.size() - tx_pcm_fill_);
-    std::copy_n(capture.data.begin() + static_cast<ptrdiff_t>(done), take, tx_pcm_.begin() + static_cast<ptrdiff_t>(tx_pcm_fill_));
+  // Send: at the codec's rate, accumulate capture until one packet's worth (ptime) is ready.
+  std::span<const int16_t> input = capture.samples();
+  if (tx_resampler_ && sending_) {
+    const dsp::Resampler::Processed r = tx_resampler_->process(input, tx_resampled_);
+    input = std::span<const int16_t>(tx_resampled_).first(r.out_per_channel);
+  }
+  for (size_t done = 0; sending_ && done < input.size();) {
+    const size_t take = std::min(input.size() - done, tx_pcm_.size() - tx_pcm_fill_);
+    std::copy_n(input.begin() + static_cast<ptrdiff_t>(done), take, tx_pcm_.begin() + static_cast<ptrdiff_t>(tx_pcm_fill_));
     done += take;
     tx_pcm_fill_ += take;
     if (tx_pcm_fill_ == tx_pcm_.size()) {
@@ -276,7 +299,7 @@ void CallLeg::tick(uint64_t now_us, const AudioFrame& capture, AudioFrame& playo
   if (playing_) {
     fill_playout(now_us, playout);
   } else {
-    playout.reset(codec_->sample_rate_hz(), codec_->channels(), static_cast<uint16_t>(samples_in_ms(codec_->sample_rate_hz(), 10)));
+    playout.reset(device_rate_hz_, 1, static_cast<uint16_t>(samples_in_ms(device_rate_hz_, 10)));
   }
 
   const auto& jb = jitter_buffer_->stats();
@@ -293,15 +316,22 @@ void CallLeg::send_packet(size_t samples) noexcept {
     ++media_.encode_failures;
     return;
   }
+  const uint32_t timestamp = tx_timestamp_;
+  tx_timestamp_ += static_cast<uint32_t>(samples / codec_->channels() * codec_->clock_rate_hz() / codec_->sample_rate_hz());
+  if (written == 0) {
+    // DTX (G.729 Annex B, Opus): nothing to send. The timestamp runs on, the sequence number does
+    // not, and the next packet starts a talkspurt (RFC 3551 §4.1 marker).
+    tx_first_ = true;
+    return;
+  }
   rtp::RtpHeaderFields header;
   header.marker = tx_first_;  // RFC 3551 §4.1: first packet of a talkspurt
   header.payload_type = payload_type_;
   header.sequence = rtp::SeqNum(tx_sequence_);
-  header.timestamp = tx_timestamp_;
+  header.timestamp = timestamp;
   header.ssrc = ssrc_.load(std::memory_order_relaxed);
   tx_first_ = false;
   ++tx_sequence_;
-  tx_timestamp_ += static_cast<uint32_t>(samples / codec_->channels() * codec_->clock_rate_hz() / codec_->sample_rate_hz());
   TxPacket packet;
   // Leave room for the SRTP trailer the network thread appends.
   const size_t length = rtp::build_rtp(header, {tx_payload_.data(), written},
@@ -334,36 +364,50 @@ void CallLeg::flush_tx() noexcept {
   net_published_.store(net_);
 }
 
-void CallLeg::fill_playout(uint64_t now_us, AudioFrame& playout) noexcept {
-  const size_t per_channel = samples_in_ms(codec_->sample_rate_hz(), 10);
-  playout.reset(codec_->sample_rate_hz(), codec_->channels(), static_cast<uint16_t>(per_channel));
-  const size_t need = playout.size();
-  while (rx_pcm_fill_ - rx_pcm_read_ < need) {
-    // Move the leftover to the front so a whole packet fits behind it.
-    std::copy(rx_pcm_.begin() + static_cast<ptrdiff_t>(rx_pcm_read_), rx_pcm_.begin() + static_cast<ptrdiff_t>(rx_pcm_fill_), rx_pcm_.begin());
-    rx_pcm_fill_ -= rx_pcm_read_;
-    rx_pcm_read_ = 0;
-    const std::span<int16_t> space(rx_pcm_.data() + rx_pcm_fill_, rx_pcm_.size() - rx_pcm_fill_);
-    const rtp::FixedJitterBuffer::Pulled pulled = jitter_buffer_->pull(now_us);
-    if (pulled.kind == rtp::FixedJitterBuffer::Pulled::Kind::packet) {
-      size_t decoded = 0;
-      if (codec_->decode(pulled.payload, space, decoded) == CodecStatus::ok) {
-        rx_pcm_fill_ += decoded * codec_->channels();
-        ++media_.packets_played;
-        continue;
-      }
-    } else if (pulled.kind != rtp::FixedJitterBuffer::Pulled::Kind::missing) {
-      break;  // nothing to play yet (before the first packet or after the stream stopped)
+// [rt] Appends one packet's worth of audio at the codec rate to rx_codec_pcm_: the next packet
+// decoded, or concealment when it is missing or undecodable. False when there is nothing to play
+// (before the first packet, or after the stream stopped).
+bool CallLeg::decode_next(uint64_t now_us) noexcept {
+  const std::span<int16_t> space = rx_codec_pcm_.space();
+  const rtp::FixedJitterBuffer::Pulled pulled = jitter_buffer_->pull(now_us);
+  if (pulled.kind == rtp::FixedJitterBuffer::Pulled::Kind::packet) {
+    size_t decoded = 0;
+    if (codec_->decode(pulled.payload, space, decoded) == CodecStatus::ok) {
+      rx_codec_pcm_.commit(decoded * codec_->channels());
+      ++media_.packets_played;
+      return true;
     }
-    // A lost or undecodable packet: the codec's concealment fills one packet's duration.
-    const std::span<int16_t> gap = space.first(std::min<size_t>(samples_per_packet_, space.size()));
-    codec_->conceal(gap);
-    rx_pcm_fill_ += gap.size();
-    ++media_.frames_concealed;
+  } else if (pulled.kind != rtp::FixedJitterBuffer::Pulled::Kind::missing) {
+    return false;
   }
-  const size_t take = std::min(need, rx_pcm_fill_ - rx_pcm_read_);
-  std::copy_n(rx_pcm_.begin() + static_cast<ptrdiff_t>(rx_pcm_read_), take, playout.data.begin());
-  rx_pcm_read_ += take;
+  const std::span<int16_t> gap = space.first(std::min<size_t>(samples_per_packet_, space.size()));
+  codec_->conceal(gap);
+  rx_codec_pcm_.commit(gap.size());
+  ++media_.frames_concealed;
+  return true;
+}
+
+// [rt] 10 ms at the device rate: decoded (and resampled) audio, silence where there is none.
+void CallLeg::fill_playout(uint64_t now_us, AudioFrame& playout) noexcept {
+  playout.reset(device_rate_hz_, 1, static_cast<uint16_t>(samples_in_ms(device_rate_hz_, 10)));
+  const size_t need = playout.size();
+  PcmFifo* ready = &rx_codec_pcm_;
+  if (!rx_resampler_) {
+    while (rx_codec_pcm_.size() < need && decode_next(now_us)) {
+    }
+  } else {
+    ready = &rx_device_pcm_;
+    while (rx_device_pcm_.size() < need) {
+      if (rx_codec_pcm_.size() == 0 && !decode_next(now_us)) break;
+      const dsp::Resampler::Processed r = rx_resampler_->process(rx_codec_pcm_.data(), rx_device_pcm_.space());
+      rx_codec_pcm_.consume(r.in_per_channel);
+      rx_device_pcm_.commit(r.out_per_channel);
+      if (r.in_per_channel == 0 && r.out_per_channel == 0) break;  // no room: never spin
+    }
+  }
+  const size_t take = std::min(need, ready->size());
+  std::copy_n(ready->data().begin(), take, playout.data.begin());
+  ready->consume(take);
 }
 
 CallLegStats CallLeg::stats() const noexcept {

@@ -26,10 +26,12 @@
 
 #include "codecs/codec.hpp"
 #include "core/audio_frame.hpp"
+#include "core/pcm_fifo.hpp"
 #include "core/result.hpp"
 #include "core/seqlock.hpp"
 #include "core/spsc_ring.hpp"
 #include "dsp/kernels.hpp"
+#include "dsp/resample/resampler.hpp"
 #include "rtp/jitter_buffer.hpp"
 #include "rtp/receive_stats.hpp"
 #include "rtp/srtp_session.hpp"
@@ -56,6 +58,11 @@ enum class MediaDirection : uint8_t { sendrecv, sendonly, recvonly, inactive };
 
 struct CallLegConfig {
   std::string codec = "PCMU";
+  CodecOptions codec_options;           // Opus bitrate, FEC, DTX, ...; defaults are the codec's
+  // The rate of the devices the leg reads capture from and writes playout to; 0 means the codec's
+  // rate. When they differ, the leg resamples both ways (speexdsp, `resample_quality` 0..10).
+  uint32_t device_rate_hz = 0;
+  int resample_quality = 4;
   MediaDirection direction = MediaDirection::sendrecv;
   std::optional<uint8_t> payload_type;  // default: the codec's static payload type
   uint32_t ptime_ms = 20;
@@ -131,8 +138,9 @@ class CallLeg {
   // [rt] Network thread: protects and sends the packets tick() queued.
   void flush_tx() noexcept;
 
-  // [rt] Media thread: `capture` is 10 ms at the codec's rate; `playout` receives 10 ms.
+  // [rt] Media thread: `capture` is 10 ms mono at device_rate_hz(); `playout` receives 10 ms of it.
   void tick(uint64_t now_us, const AudioFrame& capture, AudioFrame& playout) noexcept;
+  uint32_t device_rate_hz() const noexcept { return device_rate_hz_; }
 
   // Any thread.
   CallLegStats stats() const noexcept;
@@ -145,6 +153,7 @@ class CallLeg {
   void receive_rtcp(std::span<uint8_t> buffer, size_t length) noexcept;
   void send_packet(size_t samples) noexcept;
   void fill_playout(uint64_t now_us, AudioFrame& playout) noexcept;
+  bool decode_next(uint64_t now_us) noexcept;
 
   // A validated packet on its way from the network thread to the media thread.
   static constexpr size_t kMaxPayloadBytes = 1280;
@@ -209,11 +218,14 @@ class CallLeg {
   uint16_t tx_sequence_ = 0;
   uint32_t tx_timestamp_ = 0;
   bool tx_first_ = true;
-  std::vector<int16_t> tx_pcm_;       // accumulates one packet of capture
+  uint32_t device_rate_hz_ = 0;
+  std::unique_ptr<dsp::Resampler> tx_resampler_;  // device -> codec rate; null when equal
+  std::unique_ptr<dsp::Resampler> rx_resampler_;  // codec -> device rate
+  std::vector<int16_t> tx_resampled_;             // one tick of capture at the codec rate
+  std::vector<int16_t> tx_pcm_;                   // accumulates one packet of capture
   size_t tx_pcm_fill_ = 0;
-  std::vector<int16_t> rx_pcm_;       // decoded audio not yet played
-  size_t rx_pcm_read_ = 0;
-  size_t rx_pcm_fill_ = 0;
+  PcmFifo rx_codec_pcm_;   // decoded audio at the codec rate, not yet played (or resampled)
+  PcmFifo rx_device_pcm_;  // resampled to the device rate, not yet played
   std::vector<uint8_t> tx_payload_;
 
   SeqLock<NetCounters> net_published_;

@@ -61,12 +61,11 @@ Engine::~Engine() {
 
 Status Engine::attach(CallLeg& leg, AudioSource& source, AudioSink& sink) {
   if (running()) return Error{Errc::invalid_argument, "attach() after start()"};
-  const uint32_t rate = leg.codec().sample_rate_hz();
+  const uint32_t rate = leg.device_rate_hz();
   if (source.rate_hz() != rate || sink.rate_hz() != rate) {
     return Error{Errc::not_supported, "device rate " + std::to_string(source.rate_hz()) + "/" +
-                                          std::to_string(sink.rate_hz()) + " Hz does not match " +
-                                          std::string(leg.codec().name()) + " at " + std::to_string(rate) +
-                                          " Hz (resampling arrives with the codecs issue)"};
+                                          std::to_string(sink.rate_hz()) + " Hz does not match the leg's device rate " +
+                                          std::to_string(rate) + " Hz (CallLegConfig::device_rate_hz)"};
   }
   // Tags: the leg's address for its RTP socket, the same with the low bit set for its RTCP socket.
   for (auto [fd, tag] : {std::pair{leg.socket_fd(), reinterpret_cast<uint64_t>(&leg)},

@@ -17,7 +17,7 @@
 namespace offhook::cli {
 
 const char* const kCallUsage =
-    "  offhook call --in A.wav --out B.wav [--codec PCMU|PCMA] [--srtp SUITE|none]\n"
+    "  offhook call --in A.wav --out B.wav [--codec PCMU|PCMA|G722|opus|G729] [--srtp SUITE|none]\n"
     "               [--duration S] [--ptime MS] [--jitter-delay MS] [--ipv6]\n"
     "               [--port-a N] [--port-b N] [--key-a INLINE] [--key-b INLINE]\n"
     "               [--simd scalar|sse2|avx2] [--loss PCT] [--seed N]\n"
@@ -115,8 +115,10 @@ int run_call(int argc, char** argv) {
   CallLegConfig config_a, config_b;
   for (CallLegConfig* c : {&config_a, &config_b}) {
     c->codec = codec;
+    c->payload_type = default_payload_type(codec);
     c->ptime_ms = static_cast<uint32_t>(*ptime);
     c->jitter_delay_ms = static_cast<uint32_t>(*jitter_delay);
+    c->device_rate_hz = (*source)->rate_hz();  // the WAV's rate; the leg resamples to the codec's
   }
   // Each direction loses its own packets: A -> B from the seed, B -> A from the next one.
   config_a.impairment = Impairment{.loss_pct = loss_pct, .seed = static_cast<uint64_t>(*seed)};
@@ -141,7 +143,7 @@ int run_call(int argc, char** argv) {
   (*leg_a)->set_remote((*leg_b)->local_address());
   (*leg_b)->set_remote((*leg_a)->local_address());
 
-  const uint32_t rate = (*leg_a)->codec().sample_rate_hz();
+  const uint32_t rate = (*leg_a)->device_rate_hz();
   NullSink sink_a(rate);
   NullSource source_b(rate);
   auto sink_b = WavFileSink::create(opts.at("--out"), rate);

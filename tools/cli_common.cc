@@ -1,5 +1,7 @@
 #include "tools/cli_common.hpp"
 
+#include "codecs/codec.hpp"
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -47,6 +49,13 @@ Result<long> parse_number(const std::map<std::string, std::string>& opts, const 
                                              ", got '" + it->second + "'"};
   }
   return v;
+}
+
+uint8_t default_payload_type(std::string_view codec) {
+  for (const CodecInfo& info : codec_capabilities()) {
+    if (find_codec(codec, info.clock_rate_hz) == &info && info.static_payload_type) return *info.static_payload_type;
+  }
+  return 96;
 }
 
 }  // namespace offhook::cli

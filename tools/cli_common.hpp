@@ -26,4 +26,8 @@ Result<std::map<std::string, std::string>> parse_options(int argc, char** argv, 
 Result<long> parse_number(const std::map<std::string, std::string>& opts, const std::string& name, long fallback,
                           long min, long max);
 
+// The payload type a CLI stream uses for `codec`: its RFC 3551 static one, else the first dynamic
+// type (96), as an SDP offer with that single codec would assign.
+uint8_t default_payload_type(std::string_view codec);
+
 }  // namespace offhook::cli

@@ -23,7 +23,8 @@ const char* const kSendUsage =
     "               [--srtp SUITE:inline:BASE64] [--bind ADDR[:PORT]]\n";
 const char* const kRecvUsage =
     "  offhook recv --port PORT --out OUT.wav [--codec NAME] [--pt N] [--srtp SUITE:inline:BASE64]\n"
-    "               [--duration S] [--bind ADDR] [--jitter-delay MS]\n";
+    "               [--duration S] [--bind ADDR] [--jitter-delay MS] [--rate HZ]\n"
+    "  (recv writes at the codec's rate unless --rate HZ asks for another)\n";
 
 namespace {
 
@@ -59,6 +60,7 @@ class StreamStartSink final : public AudioSink {
 Result<CallLegConfig> leg_config(const std::map<std::string, std::string>& opts, const SocketAddress& default_local) {
   CallLegConfig config;
   config.codec = opts.count("--codec") ? opts.at("--codec") : "PCMU";
+  config.payload_type = default_payload_type(config.codec);
   if (opts.count("--pt")) {
     auto pt = parse_number(opts, "--pt", 0, 0, 127);
     if (!pt) return std::move(pt).error();
@@ -103,17 +105,18 @@ int run_send(int argc, char** argv) {
   auto config = leg_config(*opts, *any);
   if (!config) return fail(config.error(), kExitUsage);
   config->direction = MediaDirection::sendonly;
-  config->latching = false;
-
   auto source = WavFileSource::open(opts->at("--in"));
   if (!source) return fail(source.error());
+  config->device_rate_hz = (*source)->rate_hz();
+  config->latching = false;
+
   MonotonicClock clock;
   auto engine = Engine::create({.clock = &clock});
   if (!engine) return fail(engine.error());
   auto leg = CallLeg::create(*config, (*engine)->kernels());
   if (!leg) return fail(leg.error());
   (*leg)->set_remote(*to);
-  NullSink sink((*leg)->codec().sample_rate_hz());
+  NullSink sink((*leg)->device_rate_hz());
   if (auto s = (*engine)->attach(**leg, **source, sink); !s) return fail(s.error());
   if (auto s = (*engine)->start(); !s) return fail(s.error());
   clock.sleep_until(clock.now_us() + ((*source)->duration_ms() + 100) * 1000);
@@ -127,7 +130,7 @@ int run_send(int argc, char** argv) {
 
 int run_recv(int argc, char** argv) {
   auto opts = parse_options(argc, argv, 2,
-                            {"--port", "--out", "--codec", "--pt", "--srtp", "--duration", "--bind", "--jitter-delay"}, {});
+                            {"--port", "--out", "--codec", "--pt", "--srtp", "--duration", "--bind", "--jitter-delay", "--rate"}, {});
   if (!opts) return fail(opts.error(), kExitUsage);
   if (!opts->count("--port") || !opts->count("--out")) {
     std::fputs(kRecvUsage, stderr);
@@ -142,13 +145,16 @@ int run_recv(int argc, char** argv) {
   if (!config) return fail(config.error(), kExitUsage);
   if (opts->count("--bind")) config->local.set_port(static_cast<uint16_t>(*port));
   config->direction = MediaDirection::recvonly;
+  auto rate_option = parse_number(*opts, "--rate", 0, 8000, 48000);
+  if (!rate_option) return fail(rate_option.error(), kExitUsage);
+  config->device_rate_hz = static_cast<uint32_t>(*rate_option);  // 0: the codec's rate
 
   MonotonicClock clock;
   auto engine = Engine::create({.clock = &clock});
   if (!engine) return fail(engine.error());
   auto leg = CallLeg::create(*config, (*engine)->kernels());
   if (!leg) return fail(leg.error());
-  const uint32_t rate = (*leg)->codec().sample_rate_hz();
+  const uint32_t rate = (*leg)->device_rate_hz();
   auto file = WavFileSink::create(opts->at("--out"), rate);
   if (!file) return fail(file.error());
   StreamStartSink sink(**leg, **file);
