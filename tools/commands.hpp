@@ -11,5 +11,7 @@ int run_send(int argc, char** argv);
 extern const char* const kRecvUsage;
 int run_recv(int argc, char** argv);
 
+extern const char* const kJbsimUsage;
+int run_jbsim(int argc, char** argv);
 
 }  // namespace offhook::cli

@@ -1,6 +1,7 @@
 // offhook: the command-line front end of the engine. Subcommands live in tools/<name>_command.cc.
 //
 //   offhook call ...   two phones over real UDP with SRTP (see `offhook call --help`)
+//   offhook jbsim ...  a packet trace through the jitter buffer in simulated time
 #include <cstdio>
 #include <string_view>
 
@@ -18,6 +19,7 @@ const Command kCommands[] = {
     {"call", offhook::cli::run_call, &offhook::cli::kCallUsage},
     {"send", offhook::cli::run_send, &offhook::cli::kSendUsage},
     {"recv", offhook::cli::run_recv, &offhook::cli::kRecvUsage},
+    {"jbsim", offhook::cli::run_jbsim, &offhook::cli::kJbsimUsage},
 };
 
 void print_usage(FILE* to) {
