@@ -3,6 +3,7 @@
 #include <sys/random.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 #include "rtp/rtp_packet.hpp"
@@ -129,6 +130,21 @@ Result<std::unique_ptr<CallLeg>> CallLeg::create(const CallLegConfig& config, co
   }
   // Decoded audio waiting to be played: up to one 10 ms tick left over plus the largest packet.
   leg->rx_codec_pcm_ = PcmFifo(samples_in_ms(codec_rate, 10) + samples_in_ms(codec_rate, 120));
+  std::string cname = config.cname;
+  if (cname.empty()) {  // RFC 7022: a random, per-session CNAME reveals nothing about the host
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "offhook-%08x%08x", random_u32(), random_u32());
+    cname = buf;
+  }
+  auto rtcp = rtp::RtcpSession::create(rtp::RtcpSessionConfig{
+      .local_ssrc = leg->ssrc_.load(), .cname = cname,
+      .min_interval_ms = config.rtcp_min_interval_ms,
+      .random_seed = (uint64_t{random_u32()} << 32) | random_u32()});
+  if (!rtcp) return std::move(rtcp).error();
+  leg->rtcp_.emplace(std::move(*rtcp));
+  leg->send_rtcp_ = config.send_rtcp;
+  leg->net_.rtt_ms = leg->net_.remote_loss_pct = leg->net_.remote_jitter_ms = -1;
+  leg->net_published_.store(leg->net_);
   leg->rx_ring_ = std::make_unique<SpscRing<RxPacket, 64>>();
   leg->tx_ring_ = std::make_unique<SpscRing<TxPacket, 16>>();
   return leg;
@@ -149,7 +165,7 @@ void CallLeg::on_readable(uint64_t now_us) noexcept {
     }
     const std::span<const uint8_t> datagram(rx_buffer_.data(), length);
     if (rtp::looks_like_rtcp(datagram)) {  // RFC 5761 demultiplexing
-      receive_rtcp(rx_buffer_, length);
+      receive_rtcp(rx_buffer_, length, now_us);
       continue;
     }
     if (srtp_) {
@@ -213,14 +229,14 @@ void CallLeg::on_readable(uint64_t now_us) noexcept {
   net_published_.store(net_);
 }
 
-void CallLeg::on_rtcp_readable() noexcept {
+void CallLeg::on_rtcp_readable(uint64_t now_us) noexcept {
   for (int i = 0; i < 16; ++i) {
     size_t length = 0;
     SocketAddress from;
     const IoStatus io = rtcp_socket_.receive(rx_buffer_, length, from);
     if (io == IoStatus::would_block) break;
     if (io == IoStatus::ok) {
-      receive_rtcp(rx_buffer_, length);
+      receive_rtcp(rx_buffer_, length, now_us);
     } else {
       ++net_.dropped_malformed;
     }
@@ -228,13 +244,64 @@ void CallLeg::on_rtcp_readable() noexcept {
   net_published_.store(net_);
 }
 
-// RTCP reports are processed by the RTCP session (issue 4); here they are authenticated and counted.
-void CallLeg::receive_rtcp(std::span<uint8_t> buffer, size_t length) noexcept {
+// Authenticated (SRTCP) reports go to the RTCP session: RTT, the peer's view of our stream.
+void CallLeg::receive_rtcp(std::span<uint8_t> buffer, size_t length, uint64_t now_us) noexcept {
   if (srtp_ && srtp_->unprotect_rtcp(buffer, length) != rtp::SrtpStatus::ok) {
     ++net_.dropped_auth;
-  } else {
-    ++net_.rtcp_received;
+    return;
   }
+  ++net_.rtcp_received;
+  if (rtcp_->on_rtcp(buffer.first(length), now_us) != rtp::RtcpStatus::ok) {
+    ++net_.rtcp_rejected;
+    return;
+  }
+  const rtp::RtcpSessionStats& rs = rtcp_->stats();
+  if (rs.rtt_samples > 0) net_.rtt_ms = rs.rtt_last_us / 1000.0;
+  if (rs.have_remote_report) {
+    net_.remote_loss_pct = rs.remote_report.fraction_lost * 100.0 / 256.0;  // RFC 3550 §6.4.1: 8-bit fraction
+    net_.remote_jitter_ms = rs.remote_report.jitter * 1000.0 / codec_->clock_rate_hz();
+    remote_loss_pct_.store(static_cast<int>(net_.remote_loss_pct + 0.5), std::memory_order_relaxed);
+  }
+  net_published_.store(net_);
+}
+
+void CallLeg::on_network_tick(uint64_t now_us) noexcept {
+  network_now_us_ = now_us;
+  flush_tx();
+  if (!send_rtcp_ || !remote_.is_valid()) return;
+  if (!rtcp_started_) {
+    rtcp_->start(now_us);
+    rtcp_started_ = true;
+  }
+  if (now_us >= rtcp_->next_report_us() && rtcp_->on_timer(now_us)) send_rtcp_report(now_us);
+}
+
+void CallLeg::send_rtcp_report(uint64_t now_us) noexcept {
+  const rtp::ReceiveSource source{remote_ssrc_.value_or(0), &receive_stats_};
+  rtp::RtcpSession::ReportInputs in;
+  in.sent = send_stats_.packets > 0 ? &send_stats_ : nullptr;
+  // RFC 3550 §6.4.1: the SR's RTP timestamp is "now" on the media clock, extrapolated from the last
+  // packet sent.
+  in.rtp_timestamp_now = last_tx_timestamp_ + static_cast<uint32_t>((now_us - last_tx_us_) * codec_->clock_rate_hz() / 1'000'000u);
+  in.sources = remote_ssrc_ ? std::span<const rtp::ReceiveSource>(&source, 1) : std::span<const rtp::ReceiveSource>();
+  size_t length = rtcp_->build_report(now_us, in, std::span<uint8_t>(rtcp_buffer_).first(rtcp_buffer_.size() - rtp::SrtpSession::kMaxTrailerBytes));
+  if (length == 0 || (srtp_ && srtp_->protect_rtcp(rtcp_buffer_, length) != rtp::SrtpStatus::ok)) {
+    ++net_.send_failures;
+    return;
+  }
+  // rtcp-mux: to the RTP address; otherwise from and to the RTCP ports (RFC 3550 §11: RTP port + 1).
+  SocketAddress to = remote_;
+  UdpSocket* socket = &socket_;
+  if (rtcp_socket_.fd() >= 0) {
+    to.set_port(static_cast<uint16_t>(remote_.port() + 1));
+    socket = &rtcp_socket_;
+  }
+  if (socket->send({rtcp_buffer_.data(), length}, to) == IoStatus::ok) {
+    ++net_.rtcp_sent;
+  } else {
+    ++net_.send_failures;
+  }
+  net_published_.store(net_);
 }
 
 // Symmetric RTP latching (RFC 4961). Called only for packets that already passed SRTP
@@ -281,6 +348,11 @@ void CallLeg::tick(uint64_t now_us, const AudioFrame& capture, AudioFrame& playo
     }
   }
 
+  // The loss rate the peer reports about our stream goes to the encoder (Opus adds FEC for it).
+  if (const int loss = remote_loss_pct_.load(std::memory_order_relaxed); loss >= 0 && loss != encoder_loss_pct_) {
+    codec_->set_packet_loss_pct(loss);
+    encoder_loss_pct_ = loss;
+  }
   if (ssrc_collision_.exchange(false, std::memory_order_acquire)) {
     uint32_t fresh = ssrc_.load(std::memory_order_relaxed);
     while (fresh == ssrc_.load(std::memory_order_relaxed) || fresh == 0) fresh = static_cast<uint32_t>(next_random(ssrc_rng_));
@@ -341,6 +413,8 @@ void CallLeg::send_packet(size_t samples) noexcept {
     return;
   }
   packet.length = static_cast<uint16_t>(length);
+  packet.payload_bytes = static_cast<uint16_t>(written);
+  packet.timestamp = timestamp;
   if (!tx_ring_->try_push(packet)) ++media_.tx_ring_full;
 }
 
@@ -348,6 +422,8 @@ void CallLeg::flush_tx() noexcept {
   while (TxPacket* packet = tx_ring_->front()) {
     std::copy_n(packet->bytes.begin(), packet->length, tx_buffer_.begin());
     size_t length = packet->length;
+    const size_t payload_bytes = packet->payload_bytes;
+    const uint32_t timestamp = packet->timestamp;
     tx_ring_->pop();
     if (loss_threshold_ != 0 && next_random(rng_state_) < loss_threshold_) {
       ++net_.impairment_drops;
@@ -360,6 +436,9 @@ void CallLeg::flush_tx() noexcept {
     }
     ++net_.packets_sent;
     net_.bytes_sent += length;
+    send_stats_.on_sent(payload_bytes);
+    last_tx_timestamp_ = timestamp;
+    last_tx_us_ = network_now_us_;
   }
   net_published_.store(net_);
 }
@@ -431,6 +510,11 @@ CallLegStats CallLeg::stats() const noexcept {
   s.impairment_drops = rx.impairment_drops;
   s.ssrc_changes = rx.ssrc_changes;
   s.ssrc_collisions = rx.ssrc_collisions;
+  s.rtcp_sent = rx.rtcp_sent;
+  s.rtcp_rejected = rx.rtcp_rejected;
+  s.rtt_ms = rx.rtt_ms;
+  s.remote_loss_pct = rx.remote_loss_pct;
+  s.remote_jitter_ms = rx.remote_jitter_ms;
   s.packets_played = media.packets_played;
   s.frames_concealed = media.frames_concealed;
   s.jb_late = media.jb_late;

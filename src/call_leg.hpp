@@ -34,6 +34,7 @@
 #include "dsp/resample/resampler.hpp"
 #include "rtp/jitter_buffer.hpp"
 #include "rtp/receive_stats.hpp"
+#include "rtp/rtcp_session.hpp"
 #include "rtp/srtp_session.hpp"
 #include "src/socket_address.hpp"
 #include "src/udp_socket.hpp"
@@ -80,6 +81,9 @@ struct CallLegConfig {
   uint32_t latch_after_packets = 3;
   uint32_t jitter_delay_ms = 60;        // fixed playout delay of the first jitter buffer
   uint32_t ssrc = 0;                    // 0: random
+  std::string cname;                    // RTCP SDES CNAME (RFC 7022); empty: random per leg
+  uint32_t rtcp_min_interval_ms = 5000; // RFC 3550 §6.2 Tmin
+  bool send_rtcp = true;                // false: receive and count RTCP, send none
   Impairment impairment;
 };
 
@@ -103,6 +107,12 @@ struct CallLegStats {
   uint64_t latches = 0;               // times the remote address moved (symmetric RTP)
   uint64_t ssrc_changes = 0;          // the peer's SSRC changed (a new source: statistics restart)
   uint64_t ssrc_collisions = 0;       // the peer used our SSRC; we picked a new one (RFC 3550 §8.2)
+  // RTCP (network thread).
+  uint64_t rtcp_sent = 0;
+  uint64_t rtcp_rejected = 0;         // authenticated but not valid RTCP
+  double rtt_ms = -1;                 // last round-trip time from LSR/DLSR; -1 before the first
+  double remote_loss_pct = -1;        // the peer's fraction lost about our stream; -1 before a report
+  double remote_jitter_ms = -1;       // the peer's interarrival jitter about our stream
   uint64_t impairment_drops = 0;      // outgoing packets dropped on purpose (Impairment)
   // Playout (media thread).
   uint64_t packets_played = 0;
@@ -134,9 +144,11 @@ class CallLeg {
   // [rt] Network thread: drains the socket.
   void on_readable(uint64_t now_us) noexcept;
   // [rt] Network thread: drains the separate RTCP socket (no rtcp-mux).
-  void on_rtcp_readable() noexcept;
+  void on_rtcp_readable(uint64_t now_us) noexcept;
   // [rt] Network thread: protects and sends the packets tick() queued.
   void flush_tx() noexcept;
+  // [rt] Network thread, after each media tick: flush_tx() and, when due, an RTCP report.
+  void on_network_tick(uint64_t now_us) noexcept;
 
   // [rt] Media thread: `capture` is 10 ms mono at device_rate_hz(); `playout` receives 10 ms of it.
   void tick(uint64_t now_us, const AudioFrame& capture, AudioFrame& playout) noexcept;
@@ -150,7 +162,8 @@ class CallLeg {
  private:
   CallLeg() = default;
   bool accept_source(const SocketAddress& from) noexcept;
-  void receive_rtcp(std::span<uint8_t> buffer, size_t length) noexcept;
+  void receive_rtcp(std::span<uint8_t> buffer, size_t length, uint64_t now_us) noexcept;
+  void send_rtcp_report(uint64_t now_us) noexcept;
   void send_packet(size_t samples) noexcept;
   void fill_playout(uint64_t now_us, AudioFrame& playout) noexcept;
   bool decode_next(uint64_t now_us) noexcept;
@@ -169,13 +182,15 @@ class CallLeg {
   // An RTP packet built by the media thread, protected and sent by the network thread.
   struct TxPacket {
     uint16_t length;
+    uint16_t payload_bytes;
+    uint32_t timestamp;
     std::array<uint8_t, kMaxDatagramBytes> bytes;
   };
   struct NetCounters {  // published by the network thread
     uint64_t packets_sent, bytes_sent, send_failures, packets_received, packets_lost, dropped_malformed,
         dropped_auth, dropped_replay, dropped_payload_type, dropped_ring_full, rtcp_received, dropped_wrong_source,
-        latches, impairment_drops, ssrc_changes, ssrc_collisions;
-    double jitter_ms;
+        latches, impairment_drops, ssrc_changes, ssrc_collisions, rtcp_sent, rtcp_rejected;
+    double jitter_ms, rtt_ms, remote_loss_pct, remote_jitter_ms;
   };
   struct MediaCounters {  // published by the media thread
     uint64_t tx_ring_full, encode_failures, packets_played, frames_concealed, jb_late, jb_duplicates;
@@ -208,6 +223,16 @@ class CallLeg {
   std::unique_ptr<SpscRing<RxPacket, 64>> rx_ring_;
   std::unique_ptr<SpscRing<TxPacket, 16>> tx_ring_;
   rtp::ReceiveStats receive_stats_;
+  rtp::SendStats send_stats_;
+  std::optional<rtp::RtcpSession> rtcp_;
+  bool rtcp_started_ = false;
+  bool send_rtcp_ = true;
+  uint32_t last_tx_timestamp_ = 0;  // RTP timestamp and send time of the last packet, for the SR
+  uint64_t last_tx_us_ = 0;
+  uint64_t network_now_us_ = 0;     // the network thread's time at its current tick
+  std::atomic<int> remote_loss_pct_{-1};  // network -> media thread: tells the encoder (Opus FEC)
+  int encoder_loss_pct_ = -1;             // media thread: what the encoder was last told
+  std::array<uint8_t, kMaxDatagramBytes> rtcp_buffer_{};
   NetCounters net_{};
   std::array<uint8_t, kMaxDatagramBytes> rx_buffer_{};
   std::array<uint8_t, kMaxDatagramBytes> tx_buffer_{};

@@ -145,9 +145,10 @@ void Engine::network_loop() noexcept {
       if (tag == kTickTag) {
         uint64_t count = 0;
         [[maybe_unused]] const ssize_t got = read(tick_fd_, &count, sizeof count);
-        for (Attachment& a : attachments_) a.leg->flush_tx();
+        const uint64_t now_us = clock_->now_us();
+        for (Attachment& a : attachments_) a.leg->on_network_tick(now_us);
       } else if (tag & kRtcpBit) {
-        reinterpret_cast<CallLeg*>(tag & ~kRtcpBit)->on_rtcp_readable();
+        reinterpret_cast<CallLeg*>(tag & ~kRtcpBit)->on_rtcp_readable(clock_->now_us());
       } else {
         reinterpret_cast<CallLeg*>(tag)->on_readable(clock_->now_us());
       }

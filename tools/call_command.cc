@@ -30,10 +30,12 @@ namespace {
 void print_direction(const char* label, const CallLegStats& tx, const CallLegStats& rx) {
   const uint64_t expected = rx.packets_received + rx.packets_lost;
   const double loss_pct = expected ? 100.0 * static_cast<double>(rx.packets_lost) / static_cast<double>(expected) : 0.0;
-  std::printf("%-7s %8llu %9llu %6llu %6.2f %10.2f %9.1f/%-6.1f %9llu %7llu/%llu/%llu\n", label,
+  char rtt[16] = "-";
+  if (tx.rtt_ms >= 0) std::snprintf(rtt, sizeof rtt, "%.1f", tx.rtt_ms);
+  std::printf("%-7s %8llu %9llu %6llu %6.2f %10.2f %9.1f/%-6.1f %9llu %7s %7llu/%llu/%llu\n", label,
               static_cast<unsigned long long>(tx.packets_sent), static_cast<unsigned long long>(rx.packets_received),
               static_cast<unsigned long long>(rx.packets_lost), loss_pct, rx.jitter_ms, rx.jb_delay_mean_ms,
-              rx.jb_delay_max_ms, static_cast<unsigned long long>(rx.frames_concealed),
+              rx.jb_delay_max_ms, static_cast<unsigned long long>(rx.frames_concealed), rtt,
               static_cast<unsigned long long>(rx.dropped_auth), static_cast<unsigned long long>(rx.dropped_replay),
               static_cast<unsigned long long>(rx.dropped_malformed));
 }
@@ -170,8 +172,8 @@ int run_call(int argc, char** argv) {
 
   const CallLegStats a = (*leg_a)->stats();
   const CallLegStats b = (*leg_b)->stats();
-  std::printf("%-7s %8s %9s %6s %6s %10s %16s %9s %s\n", "dir", "sent", "received", "lost", "loss%", "jitter_ms",
-              "jb_delay_ms avg/max", "concealed", "dropped auth/replay/malformed");
+  std::printf("%-7s %8s %9s %6s %6s %10s %16s %9s %7s %s\n", "dir", "sent", "received", "lost", "loss%", "jitter_ms",
+              "jb_delay_ms avg/max", "concealed", "rtt_ms", "dropped auth/replay/malformed");
   print_direction("A -> B", a, b);
   print_direction("B -> A", b, a);
   std::printf("simd: %s; B's recording: %s (%s)\n", dsp::target_name((*engine_a)->kernels().target),

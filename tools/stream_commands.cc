@@ -20,11 +20,13 @@ namespace offhook::cli {
 
 const char* const kSendUsage =
     "  offhook send --in IN.wav --to HOST:PORT [--codec NAME] [--pt N] [--ptime MS] [--ssrc N]\n"
-    "               [--srtp SUITE:inline:BASE64] [--bind ADDR[:PORT]]\n";
+    "               [--srtp SUITE:inline:BASE64] [--bind ADDR[:PORT]] [--rtcp port|mux|off]\n";
 const char* const kRecvUsage =
     "  offhook recv --port PORT --out OUT.wav [--codec NAME] [--pt N] [--srtp SUITE:inline:BASE64]\n"
     "               [--duration S] [--bind ADDR] [--jitter-delay MS] [--rate HZ]\n"
-    "  (recv writes at the codec's rate unless --rate HZ asks for another)\n";
+    "               [--rtcp port|mux|off]\n"
+    "  (recv writes at the codec's rate unless --rate HZ asks for another; RTCP goes to RTP port + 1\n"
+    "   unless --rtcp mux puts it on the RTP port (RFC 5761) or --rtcp off sends none)\n";
 
 namespace {
 
@@ -80,6 +82,12 @@ Result<CallLegConfig> leg_config(const std::map<std::string, std::string>& opts,
     if (!srtp) return std::move(srtp).error();
     config.srtp = std::move(*srtp);
   }
+  const std::string rtcp = opts.count("--rtcp") ? opts.at("--rtcp") : "port";
+  if (rtcp != "port" && rtcp != "mux" && rtcp != "off") {
+    return Error{Errc::invalid_argument, "--rtcp must be port, mux or off, got '" + rtcp + "'"};
+  }
+  config.rtcp_mux = rtcp == "mux";
+  config.send_rtcp = rtcp != "off";
   config.local = default_local;
   if (opts.count("--bind")) {
     auto local = SocketAddress::parse(opts.at("--bind"), default_local.port());
@@ -92,7 +100,7 @@ Result<CallLegConfig> leg_config(const std::map<std::string, std::string>& opts,
 }  // namespace
 
 int run_send(int argc, char** argv) {
-  auto opts = parse_options(argc, argv, 2, {"--in", "--to", "--codec", "--pt", "--ptime", "--ssrc", "--srtp", "--bind"}, {});
+  auto opts = parse_options(argc, argv, 2, {"--in", "--to", "--codec", "--pt", "--ptime", "--ssrc", "--srtp", "--bind", "--rtcp"}, {});
   if (!opts) return fail(opts.error(), kExitUsage);
   if (!opts->count("--in") || !opts->count("--to")) {
     std::fputs(kSendUsage, stderr);
@@ -130,7 +138,7 @@ int run_send(int argc, char** argv) {
 
 int run_recv(int argc, char** argv) {
   auto opts = parse_options(argc, argv, 2,
-                            {"--port", "--out", "--codec", "--pt", "--srtp", "--duration", "--bind", "--jitter-delay", "--rate"}, {});
+                            {"--port", "--out", "--codec", "--pt", "--srtp", "--duration", "--bind", "--jitter-delay", "--rate", "--rtcp"}, {});
   if (!opts) return fail(opts.error(), kExitUsage);
   if (!opts->count("--port") || !opts->count("--out")) {
     std::fputs(kRecvUsage, stderr);

@@ -75,6 +75,53 @@ TEST(EngineTest, TwoEnginesCallEachOtherOverSrtp) {
   EXPECT_EQ(sb.dropped_auth, 0u);
 }
 
+// RTCP over SRTCP between two engines: reports flow both ways, each side measures the round-trip
+// time from LSR/DLSR (RFC 3550 §6.4.1) and learns the loss the peer sees.
+TEST(EngineTest, RtcpReportsGiveRoundTripTimeAndRemoteLoss) {
+  MonotonicClock clock;
+  auto ea = Engine::create({.clock = &clock});
+  auto eb = Engine::create({.clock = &clock});
+  ASSERT_TRUE(ea && eb);
+  const auto suite = rtp::SrtpSuite::aead_aes_128_gcm;
+  auto ka = rtp::SrtpKey::random(suite);
+  auto kb = rtp::SrtpKey::random(suite);
+  CallLegConfig ca, cb;
+  for (CallLegConfig* c : {&ca, &cb}) {
+    c->local = *SocketAddress::from_ip("127.0.0.1", 0);
+    c->rtcp_min_interval_ms = 300;
+  }
+  ca.rtcp_mux = cb.rtcp_mux = false;  // RTCP on RTP port + 1 (the rtcp-mux path is the CLI's default)
+  ca.srtp = SrtpConfig{suite, ka->clone(), kb->clone()};
+  cb.srtp = SrtpConfig{suite, kb->clone(), ka->clone()};
+  ca.impairment = Impairment{.loss_pct = 10, .seed = 3};  // A -> B loses packets: B reports it
+  auto a = CallLeg::create(ca, (*ea)->kernels());
+  auto b = CallLeg::create(cb, (*eb)->kernels());
+  ASSERT_TRUE(a && b);
+  (*a)->set_remote((*b)->local_address());
+  (*b)->set_remote((*a)->local_address());
+  ToneSource tone_a, tone_b;
+  EnergySink heard_a, heard_b;
+  ASSERT_TRUE((*ea)->attach(**a, tone_a, heard_a));
+  ASSERT_TRUE((*eb)->attach(**b, tone_b, heard_b));
+  ASSERT_TRUE((*ea)->start());
+  ASSERT_TRUE((*eb)->start());
+  clock.sleep_until(clock.now_us() + 2'500'000);
+  (*ea)->stop();
+  (*eb)->stop();
+  const CallLegStats sa = (*a)->stats();
+  const CallLegStats sb = (*b)->stats();
+  EXPECT_GE(sa.rtcp_sent, 2u);
+  EXPECT_GE(sb.rtcp_sent, 2u);
+  EXPECT_GE(sa.rtcp_received, 1u);
+  EXPECT_EQ(sa.rtcp_rejected + sb.rtcp_rejected, 0u);
+  EXPECT_GE(sa.rtt_ms, 0.0) << "A measured the round trip";
+  EXPECT_LT(sa.rtt_ms, 200.0) << "loopback";
+  EXPECT_GE(sb.rtt_ms, 0.0);
+  EXPECT_GT(sa.remote_loss_pct, 0.0) << "B told A about the loss on A's stream";
+  EXPECT_LT(sa.remote_loss_pct, 40.0);
+  EXPECT_EQ(sb.remote_loss_pct, 0.0) << "nothing is lost B -> A";
+}
+
 // The media thread's pace comes from the injected clock: with a simulated clock it ticks exactly
 // once per 10 ms of simulated time, however fast or slow the test advances it.
 TEST(EngineTest, MediaThreadTicksFromTheInjectedClock) {
