@@ -35,10 +35,29 @@ ffmpeg_suite=$suite
 gst_caps="application/x-srtp,media=(string)audio,clock-rate=(int)8000,encoding-name=(string)PCMU,payload=(int)0,ssrc=(uint)$ssrc,srtp-key=(buffer)$hex,srtp-cipher=(string)$gst_cipher,srtp-auth=(string)$gst_auth,srtcp-cipher=(string)$gst_cipher,srtcp-auth=(string)$gst_auth"
 out=$work/heard.wav
 
+# Waits (up to 10 s) until a receiver has bound UDP 127.0.0.1:$port: binding it ourselves then fails.
+wait_bound() {
+  /usr/bin/python3 - "$port" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+for _ in range(200):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        sys.exit(0)
+    finally:
+        s.close()
+    time.sleep(0.05)
+sys.exit("receiver never bound port %d" % port)
+PY
+  sleep 0.2
+}
+
 case $direction in
   ffmpeg-to-offhook)
-    "$offhook" recv --port "$port" --out "$out" --srtp "$suite:inline:$b64" --duration 20 &
-    sleep 0.5
+    "$offhook" recv --port "$port" --out "$out" --srtp "$suite:inline:$b64" --duration 30 --jitter-delay 120 &
+    wait_bound
     ffmpeg -hide_banner -loglevel error -nostdin -re -i "$speech" -af asetnsamples=n=160 -c:a pcm_mulaw -f rtp \
       -ssrc "$ssrc" -srtp_out_suite "$ffmpeg_suite" -srtp_out_params "$b64" "srtp://127.0.0.1:$port" > /dev/null
     wait %1
@@ -47,15 +66,15 @@ case $direction in
     printf 'v=0\no=- 0 0 IN IP4 127.0.0.1\ns=offhook\nc=IN IP4 127.0.0.1\nt=0 0\nm=audio %s RTP/AVP 0\na=rtpmap:0 PCMU/8000\na=crypto:1 %s inline:%s\n' \
       "$port" "$ffmpeg_suite" "$b64" > "$work/recv.sdp"
     duration=$(soxi -D "$speech")
-    timeout -s INT "$(awk -v d="$duration" "BEGIN { print int(d + 3) }")" ffmpeg -hide_banner -loglevel error -nostdin -y \
+    timeout -s INT "$(awk -v d="$duration" "BEGIN { print int(d + 5) }")" ffmpeg -hide_banner -loglevel error -nostdin -y \
       -protocol_whitelist file,udp,rtp,srtp -i "$work/recv.sdp" "$out" &
-    sleep 1
+    wait_bound
     "$offhook" send --in "$speech" --to "127.0.0.1:$port" --srtp "$suite:inline:$b64" --ssrc "$ssrc"
     wait %1 || true  # ffmpeg ends on SIGINT from timeout
     ;;
   gst-to-offhook)
-    "$offhook" recv --port "$port" --out "$out" --srtp "$suite:inline:$b64" --duration 20 &
-    sleep 0.5
+    "$offhook" recv --port "$port" --out "$out" --srtp "$suite:inline:$b64" --duration 30 --jitter-delay 120 &
+    wait_bound
     gst-launch-1.0 -q filesrc location="$speech" ! wavparse ! audioconvert ! audioresample \
       ! audio/x-raw,rate=8000,channels=1 ! audiobuffersplit output-buffer-duration=1/50 ! mulawenc \
       ! rtppcmupay ssrc=$ssrc ! srtpenc key="$hex" rtp-cipher=$gst_cipher rtp-auth=$gst_auth \
@@ -64,10 +83,10 @@ case $direction in
     ;;
   offhook-to-gst)
     duration=$(soxi -D "$speech")
-    timeout -s INT "$(awk -v d="$duration" "BEGIN { print int(d + 3) }")" gst-launch-1.0 -q -e udpsrc address=127.0.0.1 port="$port" \
-      caps="$gst_caps" ! srtpdec ! rtpjitterbuffer latency=60 ! rtppcmudepay ! mulawdec ! wavenc \
+    timeout -s INT "$(awk -v d="$duration" "BEGIN { print int(d + 5) }")" gst-launch-1.0 -q -e udpsrc address=127.0.0.1 port="$port" \
+      caps="$gst_caps" ! srtpdec ! rtpjitterbuffer latency=200 ! rtppcmudepay ! mulawdec ! wavenc \
       ! filesink location="$out" &
-    sleep 1
+    wait_bound
     "$offhook" send --in "$speech" --to "127.0.0.1:$port" --srtp "$suite:inline:$b64" --ssrc "$ssrc"
     wait %1 || true
     ;;
