@@ -97,11 +97,26 @@ Result<std::unique_ptr<CallLeg>> CallLeg::create(const CallLegConfig& config, co
     leg->srtp_ = std::move(*session);
   }
 
-  auto jb = rtp::FixedJitterBuffer::create(rtp::FixedJitterBuffer::Config{
-      .clock_rate_hz = c.clock_rate_hz(), .delay_ms = config.jitter_delay_ms, .capacity = 64,
-      .max_payload_bytes = kMaxPayloadBytes});
-  if (!jb) return std::move(jb).error();
-  leg->jitter_buffer_.emplace(std::move(*jb));
+  if (config.jitter_buffer == JitterBufferMode::fixed) {
+    auto jb = rtp::FixedJitterBuffer::create(rtp::FixedJitterBuffer::Config{
+        .clock_rate_hz = c.clock_rate_hz(), .delay_ms = config.jitter_delay_ms, .capacity = 64,
+        .max_payload_bytes = kMaxPayloadBytes});
+    if (!jb) return std::move(jb).error();
+    leg->jitter_buffer_.emplace(std::move(*jb));
+  } else {
+    auto jb = rtp::AdaptiveJitterBuffer::create(rtp::AdaptiveJitterBuffer::Config{
+        .clock_rate_hz = c.clock_rate_hz(), .frame_ms = config.ptime_ms, .min_delay_ms = config.jitter_min_delay_ms,
+        .max_delay_ms = config.jitter_max_delay_ms, .nominal_delay_ms = config.jitter_delay_ms,
+        .max_payload_bytes = kMaxPayloadBytes});
+    if (!jb) return std::move(jb).error();
+    leg->adaptive_jb_.emplace(std::move(*jb));
+    const size_t frame = samples_in_ms(c.sample_rate_hz(), config.ptime_ms);
+    auto wsola = dsp::Wsola::create(dsp::Wsola::Config{.rate_hz = c.sample_rate_hz(),
+                                                       .max_input_samples = static_cast<uint32_t>(2 * frame)});
+    if (!wsola) return std::move(wsola).error();
+    leg->wsola_.emplace(std::move(*wsola));
+    leg->shrink_scratch_.assign(2 * frame + samples_in_ms(c.sample_rate_hz(), 120), 0);
+  }
 
   leg->ssrc_.store(config.ssrc != 0 ? config.ssrc : random_u32());
   leg->ssrc_rng_ = (uint64_t{random_u32()} << 32) | random_u32();
@@ -362,10 +377,12 @@ void CallLeg::tick(uint64_t now_us, const AudioFrame& capture, AudioFrame& playo
   // Receive: everything the network thread validated goes into the jitter buffer.
   while (RxPacket* p = rx_ring_->front()) {
     if (playout_ssrc_ != p->ssrc) {  // a new source: its sequence numbers start elsewhere
-      if (playout_ssrc_) jitter_buffer_->reset();
+      if (playout_ssrc_ && jitter_buffer_) jitter_buffer_->reset();  // the adaptive buffer resyncs by itself
       playout_ssrc_ = p->ssrc;
     }
-    if (playing_) jitter_buffer_->insert(rtp::SeqNum(p->sequence), p->timestamp, {p->payload.data(), p->payload_bytes}, p->arrival_us);
+    const std::span<const uint8_t> payload(p->payload.data(), p->payload_bytes);
+    if (playing_ && jitter_buffer_) jitter_buffer_->insert(rtp::SeqNum(p->sequence), p->timestamp, payload, p->arrival_us);
+    if (playing_ && adaptive_jb_) adaptive_jb_->insert(p->ssrc, rtp::SeqNum(p->sequence), p->timestamp, payload, p->arrival_us);
     rx_ring_->pop();
   }
   if (playing_) {
@@ -374,11 +391,20 @@ void CallLeg::tick(uint64_t now_us, const AudioFrame& capture, AudioFrame& playo
     playout.reset(device_rate_hz_, 1, static_cast<uint16_t>(samples_in_ms(device_rate_hz_, 10)));
   }
 
-  const auto& jb = jitter_buffer_->stats();
-  media_.jb_late = jb.late;
-  media_.jb_duplicates = jb.duplicates;
-  media_.jb_delay_mean_ms = jb.mean_delay_ms();
-  media_.jb_delay_max_ms = jb.max_delay_ms;
+  if (jitter_buffer_) {
+    const auto& jb = jitter_buffer_->stats();
+    media_.jb_late = jb.late;
+    media_.jb_duplicates = jb.duplicates;
+    media_.jb_delay_mean_ms = jb.mean_delay_ms();
+    media_.jb_delay_max_ms = jb.max_delay_ms;
+  } else {
+    const rtp::JbStats& jb = adaptive_jb_->stats();
+    media_.jb_late = jb.packets_late;
+    media_.jb_duplicates = jb.packets_duplicate;
+    media_.jb_delay_mean_ms = jb.packets_played ? jb.waiting_sum_us / 1000.0 / static_cast<double>(jb.packets_played) : 0;
+    media_.jb_delay_max_ms = jb.waiting_max_us / 1000.0;
+    media_.jb_target_delay_ms = jb.target_delay_ms;
+  }
   media_published_.store(media_);
 }
 
@@ -447,6 +473,7 @@ void CallLeg::flush_tx() noexcept {
 // decoded, or concealment when it is missing or undecodable. False when there is nothing to play
 // (before the first packet, or after the stream stopped).
 bool CallLeg::decode_next(uint64_t now_us) noexcept {
+  if (adaptive_jb_) return decode_next_adaptive(now_us);
   const std::span<int16_t> space = rx_codec_pcm_.space();
   const rtp::FixedJitterBuffer::Pulled pulled = jitter_buffer_->pull(now_us);
   if (pulled.kind == rtp::FixedJitterBuffer::Pulled::Kind::packet) {
@@ -462,6 +489,70 @@ bool CallLeg::decode_next(uint64_t now_us) noexcept {
   const std::span<int16_t> gap = space.first(std::min<size_t>(samples_per_packet_, space.size()));
   codec_->conceal(gap);
   rx_codec_pcm_.commit(gap.size());
+  ++media_.frames_concealed;
+  return true;
+}
+
+// [rt] Decodes one payload into `out`; false (and nothing written) when it does not decode.
+bool CallLeg::decode_into(std::span<const uint8_t> payload, std::span<int16_t> out, size_t& samples) noexcept {
+  size_t per_channel = 0;
+  if (codec_->decode(payload, out, per_channel) != CodecStatus::ok) return false;
+  samples = per_channel * codec_->channels();
+  return true;
+}
+
+// [rt] The adaptive buffer's decision for the next frame, turned into audio at the codec rate.
+bool CallLeg::decode_next_adaptive(uint64_t now_us) noexcept {
+  const rtp::JbDecision& d = adaptive_jb_->pull(now_us);
+  const std::span<int16_t> space = rx_codec_pcm_.space();
+  const std::span<int16_t> frame = space.first(std::min<size_t>(samples_per_packet_, space.size()));
+  size_t samples = 0;
+  switch (d.action) {
+    case rtp::JbAction::idle:
+      return false;
+    case rtp::JbAction::play:
+      if (decode_into(d.payloads[0], space, samples)) {
+        rx_codec_pcm_.commit(samples);
+        ++media_.packets_played;
+        return true;
+      }
+      break;  // undecodable: conceal below
+    case rtp::JbAction::shrink: {
+      // Accelerate: two packets' audio into one frame, pitch-synchronously (WSOLA).
+      size_t first = 0, second = 0;
+      const std::span<int16_t> scratch(shrink_scratch_);
+      if (d.count >= 2 && decode_into(d.payloads[0], scratch, first) &&
+          decode_into(d.payloads[1], scratch.subspan(first), second) &&
+          wsola_->shrink(scratch.first(first + second), frame) != 0) {
+        rx_codec_pcm_.commit(frame.size());
+        media_.packets_played += 2;
+        ++media_.frames_shrunk;
+        return true;
+      }
+      if (first > 0) {  // could not shrink: play the first packet as it is
+        std::copy_n(scratch.begin(), std::min(first, space.size()), space.begin());
+        rx_codec_pcm_.commit(std::min(first, space.size()));
+        ++media_.packets_played;
+        return true;
+      }
+      break;
+    }
+    case rtp::JbAction::stretch:
+      // Preemptive expand: one extra frame continuing the audio just played. The codec's
+      // concealment is exactly such a pitch-continuous extension.
+      codec_->conceal(frame);
+      rx_codec_pcm_.commit(frame.size());
+      ++media_.frames_stretched;
+      return true;
+    case rtp::JbAction::silence:
+      std::fill(frame.begin(), frame.end(), int16_t{0});
+      rx_codec_pcm_.commit(frame.size());
+      return true;
+    case rtp::JbAction::conceal:
+      break;
+  }
+  codec_->conceal(frame);
+  rx_codec_pcm_.commit(frame.size());
   ++media_.frames_concealed;
   return true;
 }
@@ -521,6 +612,9 @@ CallLegStats CallLeg::stats() const noexcept {
   s.jb_duplicates = media.jb_duplicates;
   s.jb_delay_mean_ms = media.jb_delay_mean_ms;
   s.jb_delay_max_ms = media.jb_delay_max_ms;
+  s.frames_stretched = media.frames_stretched;
+  s.frames_shrunk = media.frames_shrunk;
+  s.jb_target_delay_ms = media.jb_target_delay_ms;
   return s;
 }
 

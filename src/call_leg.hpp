@@ -32,6 +32,8 @@
 #include "core/spsc_ring.hpp"
 #include "dsp/kernels.hpp"
 #include "dsp/resample/resampler.hpp"
+#include "dsp/tsm/wsola.hpp"
+#include "rtp/adaptive_jitter_buffer.hpp"
 #include "rtp/jitter_buffer.hpp"
 #include "rtp/receive_stats.hpp"
 #include "rtp/rtcp_session.hpp"
@@ -57,6 +59,11 @@ struct Impairment {
 // SDP media direction (RFC 3264 §6.1) as the leg applies it: what it sends and what it plays.
 enum class MediaDirection : uint8_t { sendrecv, sendonly, recvonly, inactive };
 
+// Fixed: the first, fixed-delay buffer (`jitter_delay_ms`), what desk phones call "fixed jitter
+// buffer". Adaptive: the delay follows the network (AdaptiveJitterBuffer), starting at
+// `jitter_delay_ms` and moving between the min and max by time-stretching speech (WSOLA).
+enum class JitterBufferMode : uint8_t { fixed, adaptive };
+
 struct CallLegConfig {
   std::string codec = "PCMU";
   CodecOptions codec_options;           // Opus bitrate, FEC, DTX, ...; defaults are the codec's
@@ -79,7 +86,10 @@ struct CallLegConfig {
   // packet cannot hijack the stream. Until then packets from other addresses are dropped.
   bool latching = true;
   uint32_t latch_after_packets = 3;
-  uint32_t jitter_delay_ms = 60;        // fixed playout delay of the first jitter buffer
+  JitterBufferMode jitter_buffer = JitterBufferMode::fixed;
+  uint32_t jitter_delay_ms = 60;        // fixed mode: the delay; adaptive: where it starts
+  uint32_t jitter_min_delay_ms = 0;     // adaptive bounds
+  uint32_t jitter_max_delay_ms = 1000;
   uint32_t ssrc = 0;                    // 0: random
   std::string cname;                    // RTCP SDES CNAME (RFC 7022); empty: random per leg
   uint32_t rtcp_min_interval_ms = 5000; // RFC 3550 §6.2 Tmin
@@ -119,6 +129,9 @@ struct CallLegStats {
   uint64_t frames_concealed = 0;
   uint64_t jb_late = 0;
   uint64_t jb_duplicates = 0;
+  uint64_t frames_stretched = 0;   // adaptive buffer: preemptive expand (delay grows by a frame)
+  uint64_t frames_shrunk = 0;      // adaptive buffer: accelerate (two packets in one frame)
+  double jb_target_delay_ms = 0;   // adaptive buffer: the delay it aims at now
   double jb_delay_mean_ms = 0;
   double jb_delay_max_ms = 0;
 };
@@ -167,6 +180,8 @@ class CallLeg {
   void send_packet(size_t samples) noexcept;
   void fill_playout(uint64_t now_us, AudioFrame& playout) noexcept;
   bool decode_next(uint64_t now_us) noexcept;
+  bool decode_next_adaptive(uint64_t now_us) noexcept;
+  bool decode_into(std::span<const uint8_t> payload, std::span<int16_t> out, size_t& samples) noexcept;
 
   // A validated packet on its way from the network thread to the media thread.
   static constexpr size_t kMaxPayloadBytes = 1280;
@@ -193,8 +208,9 @@ class CallLeg {
     double jitter_ms, rtt_ms, remote_loss_pct, remote_jitter_ms;
   };
   struct MediaCounters {  // published by the media thread
-    uint64_t tx_ring_full, encode_failures, packets_played, frames_concealed, jb_late, jb_duplicates;
-    double jb_delay_mean_ms, jb_delay_max_ms;
+    uint64_t tx_ring_full, encode_failures, packets_played, frames_concealed, jb_late, jb_duplicates,
+        frames_stretched, frames_shrunk;
+    double jb_delay_mean_ms, jb_delay_max_ms, jb_target_delay_ms;
   };
 
   const dsp::Kernels* kernels_ = nullptr;
@@ -238,7 +254,10 @@ class CallLeg {
   std::array<uint8_t, kMaxDatagramBytes> tx_buffer_{};
 
   // Media thread state.
-  std::optional<rtp::FixedJitterBuffer> jitter_buffer_;
+  std::optional<rtp::FixedJitterBuffer> jitter_buffer_;       // fixed mode
+  std::optional<rtp::AdaptiveJitterBuffer> adaptive_jb_;     // adaptive mode
+  std::optional<dsp::Wsola> wsola_;                           // adaptive mode: accelerate
+  std::vector<int16_t> shrink_scratch_;                       // two frames decoded for one
   MediaCounters media_{};
   uint16_t tx_sequence_ = 0;
   uint32_t tx_timestamp_ = 0;

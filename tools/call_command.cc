@@ -20,7 +20,7 @@ const char* const kCallUsage =
     "  offhook call --in A.wav --out B.wav [--codec PCMU|PCMA|G722|opus|G729] [--srtp SUITE|none]\n"
     "               [--duration S] [--ptime MS] [--jitter-delay MS] [--ipv6]\n"
     "               [--port-a N] [--port-b N] [--key-a INLINE] [--key-b INLINE]\n"
-    "               [--simd scalar|sse2|avx2] [--loss PCT] [--seed N]\n"
+    "               [--simd scalar|sse2|avx2] [--loss PCT] [--seed N] [--jb fixed|adaptive]\n"
     "  --loss PCT drops PCT % of the packets in each direction (seeded by --seed, default 1)\n"
     "  SUITE: AES_CM_128_HMAC_SHA1_80 (default), AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM,\n"
     "         AES_256_CM_HMAC_SHA1_80, or none for plain RTP\n";
@@ -45,7 +45,7 @@ void print_direction(const char* label, const CallLegStats& tx, const CallLegSta
 int run_call(int argc, char** argv) {
   auto opts_result = parse_options(argc, argv, 2,
                                    {"--in", "--out", "--codec", "--srtp", "--duration", "--ptime", "--jitter-delay",
-                                    "--port-a", "--port-b", "--key-a", "--key-b", "--simd", "--loss", "--seed"},
+                                    "--port-a", "--port-b", "--key-a", "--key-b", "--simd", "--loss", "--seed", "--jb"},
                                    {"--ipv6"});
   if (!opts_result) return fail(opts_result.error(), kExitUsage);
   const auto& opts = *opts_result;
@@ -70,6 +70,10 @@ int run_call(int argc, char** argv) {
       return fail(Error{Errc::invalid_argument, "--loss must be a percentage 0..100, got '" + opts.at("--loss") + "'"},
                   kExitUsage);
     }
+  }
+  const std::string jb = opts.count("--jb") ? opts.at("--jb") : "fixed";
+  if (jb != "fixed" && jb != "adaptive") {
+    return fail(Error{Errc::invalid_argument, "--jb must be fixed or adaptive, got '" + jb + "'"}, kExitUsage);
   }
   auto seed = parse_number(opts, "--seed", 1, 0, 2147483647);
   if (!seed) return fail(seed.error(), kExitUsage);
@@ -121,6 +125,7 @@ int run_call(int argc, char** argv) {
     c->ptime_ms = static_cast<uint32_t>(*ptime);
     c->jitter_delay_ms = static_cast<uint32_t>(*jitter_delay);
     c->device_rate_hz = (*source)->rate_hz();  // the WAV's rate; the leg resamples to the codec's
+    c->jitter_buffer = jb == "adaptive" ? JitterBufferMode::adaptive : JitterBufferMode::fixed;
   }
   // Each direction loses its own packets: A -> B from the seed, B -> A from the next one.
   config_a.impairment = Impairment{.loss_pct = loss_pct, .seed = static_cast<uint64_t>(*seed)};

@@ -44,10 +44,14 @@ class CallLegTest : public ::testing::Test {
     ca.codec = codec;
     ca.local = *SocketAddress::from_ip("127.0.0.1", 0);
     ca.jitter_delay_ms = 40;
+    ca.jitter_buffer = jb_mode_;
     CallLegConfig cb;
     cb.codec = ca.codec;
     cb.local = ca.local;
     cb.jitter_delay_ms = ca.jitter_delay_ms;
+    cb.jitter_buffer = jb_mode_;
+    ca.device_rate_hz = cb.device_rate_hz = 8000;  // the test's frames are 8 kHz; the leg resamples
+    if (codec == "opus") ca.payload_type = cb.payload_type = 96;
     if (suite) {
       auto ka = SrtpKey::random(*suite);
       auto kb = SrtpKey::random(*suite);
@@ -111,6 +115,7 @@ class CallLegTest : public ::testing::Test {
   }
 
   const dsp::Kernels& kernels_ = dsp::kernels_for(dsp::best_target());
+  JitterBufferMode jb_mode_ = JitterBufferMode::fixed;
   std::unique_ptr<CallLeg> a_, b_;
   uint64_t now_us_ = 1'000'000;
 };
@@ -223,6 +228,25 @@ TEST_F(CallLegTest, UnauthenticatedPacketsAreDroppedAndCounted) {
     now_us_ += 10'000;
   }
   EXPECT_EQ(b_->stats().packets_played, 1u);
+}
+
+// The adaptive buffer, its time-stretching and Opus with resampling on the media thread: still no
+// allocation and no lock in tick().
+TEST_F(CallLegTest, AdaptiveJitterBufferWithOpusStaysRealTime) {
+  jb_mode_ = JitterBufferMode::adaptive;
+  make_pair(SrtpSuite::aes_cm_128_hmac_sha1_80, "opus");
+  const std::vector<int16_t> input = test_signal(8000, 8000);
+  std::vector<int16_t> heard;
+  size_t pos = 0;
+  test::RtCounts media;
+  for (int i = 0; i < 5; ++i) step(input, pos, heard, nullptr, nullptr);
+  for (int i = 0; i < 100; ++i) step(input, pos, heard, &media, nullptr);
+  EXPECT_EQ(media.allocations, 0u);
+  EXPECT_EQ(media.mutex_locks, 0u);
+  EXPECT_GT(b_->stats().packets_played, 40u);
+  double energy = 0;
+  for (size_t i = heard.size() / 2; i < heard.size(); ++i) energy += static_cast<double>(heard[i]) * heard[i];
+  EXPECT_GT(energy / static_cast<double>(heard.size() / 2), 1e5) << "B hears A's signal";
 }
 
 TEST_F(CallLegTest, BadConfigurationIsRejected) {
