@@ -158,6 +158,20 @@ Result<std::unique_ptr<CallLeg>> CallLeg::create(const CallLegConfig& config, co
   if (!rtcp) return std::move(rtcp).error();
   leg->rtcp_.emplace(std::move(*rtcp));
   leg->send_rtcp_ = config.send_rtcp;
+  if (config.telephone_event_pt) {
+    if (*config.telephone_event_pt > 127 || *config.telephone_event_pt == leg->payload_type_) {
+      return Error{Errc::invalid_argument, "telephone-event payload type must be 0..127 and differ from the audio's"};
+    }
+    leg->telephone_event_pt_ = config.telephone_event_pt;
+    auto sender = rtp::TelephoneEventSender::create({.clock_rate_hz = c.clock_rate_hz()});
+    if (!sender) return std::move(sender).error();
+    auto receiver = rtp::TelephoneEventReceiver::create({.clock_rate_hz = c.clock_rate_hz()});
+    if (!receiver) return std::move(receiver).error();
+    leg->dtmf_sender_.emplace(std::move(*sender));
+    leg->dtmf_receiver_.emplace(std::move(*receiver));
+  }
+  leg->dtmf_commands_ = std::make_unique<SpscRing<DtmfCommand, 8>>();
+  leg->events_ = std::make_unique<SpscRing<CallEvent, 32>>();
   leg->net_.rtt_ms = leg->net_.remote_loss_pct = leg->net_.remote_jitter_ms = -1;
   leg->net_published_.store(leg->net_);
   leg->rx_ring_ = std::make_unique<SpscRing<RxPacket, 64>>();
@@ -204,7 +218,8 @@ void CallLeg::on_readable(uint64_t now_us) noexcept {
       ++net_.dropped_malformed;
       continue;
     }
-    if (packet.payload_type != payload_type_) {
+    const bool telephone_event = telephone_event_pt_ && packet.payload_type == *telephone_event_pt_;
+    if (packet.payload_type != payload_type_ && !telephone_event) {
       ++net_.dropped_payload_type;
       continue;
     }
@@ -231,6 +246,8 @@ void CallLeg::on_readable(uint64_t now_us) noexcept {
     rx.ssrc = packet.ssrc;
     rx.timestamp = packet.timestamp;
     rx.sequence = packet.sequence.value();
+    rx.marker = packet.marker;
+    rx.telephone_event = telephone_event;
     rx.payload_bytes = static_cast<uint16_t>(packet.payload.size());
     std::memcpy(rx.payload.data(), packet.payload.data(), packet.payload.size());
     if (rx_ring_->try_push(rx)) {
@@ -374,8 +391,16 @@ void CallLeg::tick(uint64_t now_us, const AudioFrame& capture, AudioFrame& playo
     ssrc_.store(fresh, std::memory_order_relaxed);
   }
 
-  // Receive: everything the network thread validated goes into the jitter buffer.
+  send_telephone_events();
+
+  // Receive: everything the network thread validated goes into the jitter buffer; telephone-events
+  // to their receiver, which reports each key press once.
   while (RxPacket* p = rx_ring_->front()) {
+    if (p->telephone_event) {
+      dtmf_receiver_->on_packet(p->marker, p->timestamp, {p->payload.data(), p->payload_bytes}, p->arrival_us);
+      rx_ring_->pop();
+      continue;
+    }
     if (playout_ssrc_ != p->ssrc) {  // a new source: its sequence numbers start elsewhere
       if (playout_ssrc_ && jitter_buffer_) jitter_buffer_->reset();  // the adaptive buffer resyncs by itself
       playout_ssrc_ = p->ssrc;
@@ -384,6 +409,21 @@ void CallLeg::tick(uint64_t now_us, const AudioFrame& capture, AudioFrame& playo
     if (playing_ && jitter_buffer_) jitter_buffer_->insert(rtp::SeqNum(p->sequence), p->timestamp, payload, p->arrival_us);
     if (playing_ && adaptive_jb_) adaptive_jb_->insert(p->ssrc, rtp::SeqNum(p->sequence), p->timestamp, payload, p->arrival_us);
     rx_ring_->pop();
+  }
+  if (dtmf_receiver_) {
+    dtmf_receiver_->tick(now_us);
+    rtp::TelephoneEventReceiver::Report report;
+    while (dtmf_receiver_->pop(report)) {
+      static constexpr char kKeys[] = "0123456789*#ABCD";
+      if (report.event >= 16) continue;  // not a DTMF key (RFC 4733 §3.2 lists 0-15)
+      CallEvent event;
+      event.kind = report.kind == rtp::TelephoneEventReceiver::Report::Kind::begin ? CallEvent::Kind::dtmf_begin
+                                                                                   : CallEvent::Kind::dtmf_end;
+      event.key = kKeys[report.event];
+      event.duration_ms = static_cast<uint32_t>(uint64_t{report.duration_units} * 1000u / codec_->clock_rate_hz());
+      if (event.kind == CallEvent::Kind::dtmf_begin) ++media_.dtmf_received;
+      (void)events_->try_push(event);  // a caller that never polls loses events, not the call
+    }
   }
   if (playing_) {
     fill_playout(now_us, playout);
@@ -416,33 +456,59 @@ void CallLeg::send_packet(size_t samples) noexcept {
   }
   const uint32_t timestamp = tx_timestamp_;
   tx_timestamp_ += static_cast<uint32_t>(samples / codec_->channels() * codec_->clock_rate_hz() / codec_->sample_rate_hz());
-  if (written == 0) {
-    // DTX (G.729 Annex B, Opus): nothing to send. The timestamp runs on, the sequence number does
-    // not, and the next packet starts a talkspurt (RFC 3551 §4.1 marker).
+  if (written == 0 || (dtmf_sender_ && dtmf_sender_->busy())) {
+    // DTX (G.729 Annex B, Opus), or a key press being sent as telephone-events instead of audio:
+    // nothing to send. The timestamp runs on, the sequence number does not, and the next audio
+    // packet starts a talkspurt (RFC 3551 §4.1 marker).
     tx_first_ = true;
     return;
   }
+  queue_rtp(tx_first_, payload_type_, timestamp, {tx_payload_.data(), written});  // RFC 3551 §4.1 marker
+  tx_first_ = false;
+}
+
+// [rt] RFC 4733 §2.5: a key press goes out as events that share the audio's SSRC, sequence numbers
+// and clock; "now" in media time is the timestamp the next audio packet would carry.
+void CallLeg::send_telephone_events() noexcept {
+  if (!dtmf_sender_) return;
+  if (!dtmf_sender_->busy()) {
+    DtmfCommand command;
+    if (!dtmf_commands_->try_pop(command)) return;
+    if (dtmf_sender_->start(command.event, command.duration_ms, 10)) ++media_.dtmf_sent;  // -10 dBm0
+  }
+  rtp::TelephoneEventSender::Packet event;
+  while (dtmf_sender_->poll(tx_timestamp_, event)) queue_rtp(event.marker, *telephone_event_pt_, event.timestamp, event.payload);
+}
+
+// [rt] Builds one RTP packet (leaving room for the SRTP trailer) for the network thread to send.
+void CallLeg::queue_rtp(bool marker, uint8_t payload_type, uint32_t timestamp, std::span<const uint8_t> payload) noexcept {
   rtp::RtpHeaderFields header;
-  header.marker = tx_first_;  // RFC 3551 §4.1: first packet of a talkspurt
-  header.payload_type = payload_type_;
+  header.marker = marker;
+  header.payload_type = payload_type;
   header.sequence = rtp::SeqNum(tx_sequence_);
   header.timestamp = timestamp;
   header.ssrc = ssrc_.load(std::memory_order_relaxed);
-  tx_first_ = false;
-  ++tx_sequence_;
   TxPacket packet;
-  // Leave room for the SRTP trailer the network thread appends.
-  const size_t length = rtp::build_rtp(header, {tx_payload_.data(), written},
+  const size_t length = rtp::build_rtp(header, payload,
                                        std::span<uint8_t>(packet.bytes).first(packet.bytes.size() - rtp::SrtpSession::kMaxTrailerBytes));
   if (length == 0) {
     ++media_.encode_failures;
     return;
   }
+  ++tx_sequence_;
   packet.length = static_cast<uint16_t>(length);
-  packet.payload_bytes = static_cast<uint16_t>(written);
+  packet.payload_bytes = static_cast<uint16_t>(payload.size());
   packet.timestamp = timestamp;
   if (!tx_ring_->try_push(packet)) ++media_.tx_ring_full;
 }
+
+bool CallLeg::send_dtmf(char key, uint32_t duration_ms) noexcept {
+  const int event = rtp::dtmf_event_code(key);
+  if (event < 0 || !dtmf_sender_ || duration_ms == 0) return false;
+  return dtmf_commands_->try_push(DtmfCommand{static_cast<uint8_t>(event), duration_ms});
+}
+
+bool CallLeg::poll_event(CallEvent& out) noexcept { return events_->try_pop(out); }
 
 void CallLeg::flush_tx() noexcept {
   while (TxPacket* packet = tx_ring_->front()) {
@@ -613,6 +679,8 @@ CallLegStats CallLeg::stats() const noexcept {
   s.jb_delay_mean_ms = media.jb_delay_mean_ms;
   s.jb_delay_max_ms = media.jb_delay_max_ms;
   s.frames_stretched = media.frames_stretched;
+  s.dtmf_sent = media.dtmf_sent;
+  s.dtmf_received = media.dtmf_received;
   s.frames_shrunk = media.frames_shrunk;
   s.jb_target_delay_ms = media.jb_target_delay_ms;
   return s;

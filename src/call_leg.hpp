@@ -38,6 +38,7 @@
 #include "rtp/receive_stats.hpp"
 #include "rtp/rtcp_session.hpp"
 #include "rtp/srtp_session.hpp"
+#include "rtp/telephone_event.hpp"
 #include "src/socket_address.hpp"
 #include "src/udp_socket.hpp"
 
@@ -92,9 +93,20 @@ struct CallLegConfig {
   uint32_t jitter_max_delay_ms = 1000;
   uint32_t ssrc = 0;                    // 0: random
   std::string cname;                    // RTCP SDES CNAME (RFC 7022); empty: random per leg
+  // RFC 4733 telephone-event payload type (SDP "telephone-event/8000"); nullopt: DTMF events are
+  // neither sent nor understood. Their clock must be the codec's RTP clock (RFC 4733 §2.1).
+  std::optional<uint8_t> telephone_event_pt = 101;
   uint32_t rtcp_min_interval_ms = 5000; // RFC 3550 §6.2 Tmin
   bool send_rtcp = true;                // false: receive and count RTCP, send none
   Impairment impairment;
+};
+
+// What a leg tells the caller, through CallLeg::poll_event() on the caller's thread.
+struct CallEvent {
+  enum class Kind : uint8_t { dtmf_begin, dtmf_end };
+  Kind kind = Kind::dtmf_begin;
+  char key = 0;               // '0'-'9', '*', '#', 'A'-'D'
+  uint32_t duration_ms = 0;   // dtmf_end: how long the key was held
 };
 
 // Counters of one leg. Sent and received sides are published separately (media and network thread).
@@ -129,6 +141,8 @@ struct CallLegStats {
   uint64_t frames_concealed = 0;
   uint64_t jb_late = 0;
   uint64_t jb_duplicates = 0;
+  uint64_t dtmf_sent = 0;          // key presses sent as RFC 4733 events
+  uint64_t dtmf_received = 0;      // key presses received (one per press, however many packets)
   uint64_t frames_stretched = 0;   // adaptive buffer: preemptive expand (delay grows by a frame)
   uint64_t frames_shrunk = 0;      // adaptive buffer: accelerate (two packets in one frame)
   double jb_target_delay_ms = 0;   // adaptive buffer: the delay it aims at now
@@ -167,6 +181,13 @@ class CallLeg {
   void tick(uint64_t now_us, const AudioFrame& capture, AudioFrame& playout) noexcept;
   uint32_t device_rate_hz() const noexcept { return device_rate_hz_; }
 
+  // Caller's thread (one at a time): queues an RFC 4733 key press (0-9 * # A-D) for the media
+  // thread, which sends it as telephone-events instead of audio for `duration_ms`. False when the
+  // key is unknown, the leg has no telephone-event payload type, or 8 presses are already queued.
+  bool send_dtmf(char key, uint32_t duration_ms = 100) noexcept;
+  // Caller's thread (one at a time): the next event (a received key press begins, ends), if any.
+  bool poll_event(CallEvent& out) noexcept;
+
   // Any thread.
   CallLegStats stats() const noexcept;
   // [rt] Media thread only: packets played so far (lets a sink start recording with the stream).
@@ -182,6 +203,8 @@ class CallLeg {
   bool decode_next(uint64_t now_us) noexcept;
   bool decode_next_adaptive(uint64_t now_us) noexcept;
   bool decode_into(std::span<const uint8_t> payload, std::span<int16_t> out, size_t& samples) noexcept;
+  void send_telephone_events() noexcept;
+  void queue_rtp(bool marker, uint8_t payload_type, uint32_t timestamp, std::span<const uint8_t> payload) noexcept;
 
   // A validated packet on its way from the network thread to the media thread.
   static constexpr size_t kMaxPayloadBytes = 1280;
@@ -192,6 +215,8 @@ class CallLeg {
     uint32_t timestamp;
     uint16_t sequence;
     uint16_t payload_bytes;
+    bool marker;
+    bool telephone_event;  // RFC 4733, not audio
     std::array<uint8_t, kMaxPayloadBytes> payload;
   };
   // An RTP packet built by the media thread, protected and sent by the network thread.
@@ -209,7 +234,7 @@ class CallLeg {
   };
   struct MediaCounters {  // published by the media thread
     uint64_t tx_ring_full, encode_failures, packets_played, frames_concealed, jb_late, jb_duplicates,
-        frames_stretched, frames_shrunk;
+        frames_stretched, frames_shrunk, dtmf_sent, dtmf_received;
     double jb_delay_mean_ms, jb_delay_max_ms, jb_target_delay_ms;
   };
 
@@ -271,6 +296,17 @@ class CallLeg {
   PcmFifo rx_codec_pcm_;   // decoded audio at the codec rate, not yet played (or resampled)
   PcmFifo rx_device_pcm_;  // resampled to the device rate, not yet played
   std::vector<uint8_t> tx_payload_;
+
+  // RFC 4733 (media thread), with the rings to and from the caller's thread.
+  struct DtmfCommand {
+    uint8_t event;
+    uint32_t duration_ms;
+  };
+  std::optional<uint8_t> telephone_event_pt_;
+  std::optional<rtp::TelephoneEventSender> dtmf_sender_;
+  std::optional<rtp::TelephoneEventReceiver> dtmf_receiver_;
+  std::unique_ptr<SpscRing<DtmfCommand, 8>> dtmf_commands_;
+  std::unique_ptr<SpscRing<CallEvent, 32>> events_;
 
   SeqLock<NetCounters> net_published_;
   SeqLock<MediaCounters> media_published_;

@@ -4,10 +4,12 @@
 #include <cstdlib>
 #include <memory>
 #include <optional>
+#include <algorithm>
 #include <string>
 
 #include "core/clock.hpp"
 #include "rtp/srtp_session.hpp"
+#include "rtp/telephone_event.hpp"
 #include "src/call_leg.hpp"
 #include "src/engine.hpp"
 #include "src/wav_device.hpp"
@@ -21,6 +23,7 @@ const char* const kCallUsage =
     "               [--duration S] [--ptime MS] [--jitter-delay MS] [--ipv6]\n"
     "               [--port-a N] [--port-b N] [--key-a INLINE] [--key-b INLINE]\n"
     "               [--simd scalar|sse2|avx2] [--loss PCT] [--seed N] [--jb fixed|adaptive]\n"
+    "               [--dtmf KEYS]   (A presses KEYS as RFC 4733 events; B reports what it received)\n"
     "  --loss PCT drops PCT % of the packets in each direction (seeded by --seed, default 1)\n"
     "  SUITE: AES_CM_128_HMAC_SHA1_80 (default), AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM,\n"
     "         AES_256_CM_HMAC_SHA1_80, or none for plain RTP\n";
@@ -45,7 +48,7 @@ void print_direction(const char* label, const CallLegStats& tx, const CallLegSta
 int run_call(int argc, char** argv) {
   auto opts_result = parse_options(argc, argv, 2,
                                    {"--in", "--out", "--codec", "--srtp", "--duration", "--ptime", "--jitter-delay",
-                                    "--port-a", "--port-b", "--key-a", "--key-b", "--simd", "--loss", "--seed", "--jb"},
+                                    "--port-a", "--port-b", "--key-a", "--key-b", "--simd", "--loss", "--seed", "--jb", "--dtmf"},
                                    {"--ipv6"});
   if (!opts_result) return fail(opts_result.error(), kExitUsage);
   const auto& opts = *opts_result;
@@ -72,6 +75,13 @@ int run_call(int argc, char** argv) {
     }
   }
   const std::string jb = opts.count("--jb") ? opts.at("--jb") : "fixed";
+  const std::string dtmf = opts.count("--dtmf") ? opts.at("--dtmf") : "";
+  for (char key : dtmf) {
+    if (rtp::dtmf_event_code(key) < 0) {
+      return fail(Error{Errc::invalid_argument, std::string("--dtmf: '") + key + "' is not a DTMF key (0-9 * # A-D)"},
+                  kExitUsage);
+    }
+  }
   if (jb != "fixed" && jb != "adaptive") {
     return fail(Error{Errc::invalid_argument, "--jb must be fixed or adaptive, got '" + jb + "'"}, kExitUsage);
   }
@@ -170,7 +180,22 @@ int run_call(int argc, char** argv) {
 
   if (auto s = (*engine_b)->start(); !s) return fail(s.error());
   if (auto s = (*engine_a)->start(); !s) return fail(s.error());
-  clock.sleep_until(clock.now_us() + run_ms * 1000u);
+  // The call runs on the engines' threads; this thread presses A's keys (one every 250 ms from
+  // 0.5 s, 100 ms each, as RFC 4733 events) and collects what B reports.
+  const uint64_t start_us = clock.now_us();
+  std::string heard_keys;
+  size_t next_key = 0;
+  for (uint64_t now = start_us; now < start_us + run_ms * 1000u; now = clock.now_us()) {
+    if (next_key < dtmf.size() && now >= start_us + 500'000u + 250'000u * next_key) {
+      if (!(*leg_a)->send_dtmf(dtmf[next_key], 100)) std::fprintf(stderr, "offhook: DTMF key '%c' refused\n", dtmf[next_key]);
+      ++next_key;
+    }
+    CallEvent event;
+    while ((*leg_b)->poll_event(event)) {
+      if (event.kind == CallEvent::Kind::dtmf_begin) heard_keys.push_back(event.key);
+    }
+    clock.sleep_until(std::min<uint64_t>(now + 20'000, start_us + run_ms * 1000u));
+  }
   (*engine_a)->stop();
   (*engine_b)->stop();
   if (auto s = (*sink_b)->finish(); !s) return fail(s.error());
@@ -181,6 +206,7 @@ int run_call(int argc, char** argv) {
               "jb_delay_ms avg/max", "concealed", "rtt_ms", "dropped auth/replay/malformed");
   print_direction("A -> B", a, b);
   print_direction("B -> A", b, a);
+  if (!dtmf.empty()) std::printf("DTMF: A sent %s, B received %s\n", dtmf.c_str(), heard_keys.c_str());
   std::printf("simd: %s; B's recording: %s (%s)\n", dsp::target_name((*engine_a)->kernels().target),
               opts.at("--out").c_str(), (*sink_b)->frames_dropped() ? "frames dropped by the writer!" : "complete");
   return 0;
