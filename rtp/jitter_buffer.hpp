@@ -84,6 +84,14 @@ class FixedJitterBuffer {
   Pulled pull(uint64_t now_us) noexcept;
   // [rt] Drops everything and waits for the next packet as at the start. Statistics are kept.
   void reset() noexcept;
+  // [rt] The payload of the packet that pull() will return next, if it is already buffered (else
+  // empty); valid until the next insert() or pull(). After a `missing`, this is the packet that may
+  // carry the lost one's in-band FEC (Opus LBRR).
+  std::span<const uint8_t> peek_next() noexcept {
+    Slot& s = slot(next_);
+    if (s.state != SlotState::filled || s.seq != next_) return {};
+    return {slot_bytes(next_), s.size};
+  }
 
   const JitterBufferStats& stats() const noexcept { return stats_; }
   size_t buffered_packets() const noexcept { return count_; }

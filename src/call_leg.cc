@@ -553,6 +553,15 @@ bool CallLeg::decode_next(uint64_t now_us) noexcept {
     return false;
   }
   const std::span<int16_t> gap = space.first(std::min<size_t>(samples_per_packet_, space.size()));
+  // A lost packet whose successor is already here: its in-band FEC rebuilds the loss (Opus LBRR)
+  // before the codec has to conceal.
+  const std::span<const uint8_t> next = codec_->has_fec() ? jitter_buffer_->peek_next() : std::span<const uint8_t>();
+  size_t recovered = 0;
+  if (!next.empty() && codec_->decode_fec(next, gap, recovered) == CodecStatus::ok) {
+    rx_codec_pcm_.commit(gap.size());
+    ++media_.frames_fec_recovered;
+    return true;
+  }
   codec_->conceal(gap);
   rx_codec_pcm_.commit(gap.size());
   ++media_.frames_concealed;
@@ -680,6 +689,7 @@ CallLegStats CallLeg::stats() const noexcept {
   s.jb_delay_max_ms = media.jb_delay_max_ms;
   s.frames_stretched = media.frames_stretched;
   s.dtmf_sent = media.dtmf_sent;
+  s.frames_fec_recovered = media.frames_fec_recovered;
   s.dtmf_received = media.dtmf_received;
   s.frames_shrunk = media.frames_shrunk;
   s.jb_target_delay_ms = media.jb_target_delay_ms;

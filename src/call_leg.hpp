@@ -141,6 +141,7 @@ struct CallLegStats {
   uint64_t frames_concealed = 0;
   uint64_t jb_late = 0;
   uint64_t jb_duplicates = 0;
+  uint64_t frames_fec_recovered = 0;  // lost packets rebuilt from the next one's in-band FEC (Opus)
   uint64_t dtmf_sent = 0;          // key presses sent as RFC 4733 events
   uint64_t dtmf_received = 0;      // key presses received (one per press, however many packets)
   uint64_t frames_stretched = 0;   // adaptive buffer: preemptive expand (delay grows by a frame)
@@ -234,7 +235,7 @@ class CallLeg {
   };
   struct MediaCounters {  // published by the media thread
     uint64_t tx_ring_full, encode_failures, packets_played, frames_concealed, jb_late, jb_duplicates,
-        frames_stretched, frames_shrunk, dtmf_sent, dtmf_received;
+        frames_stretched, frames_shrunk, dtmf_sent, dtmf_received, frames_fec_recovered;
     double jb_delay_mean_ms, jb_delay_max_ms, jb_target_delay_ms;
   };
 

@@ -206,6 +206,11 @@ int run_call(int argc, char** argv) {
               "jb_delay_ms avg/max", "concealed", "rtt_ms", "dropped auth/replay/malformed");
   print_direction("A -> B", a, b);
   print_direction("B -> A", b, a);
+  if (a.frames_fec_recovered + b.frames_fec_recovered > 0) {
+    std::printf("in-band FEC rebuilt %llu lost packets at B and %llu at A\n",
+                static_cast<unsigned long long>(b.frames_fec_recovered),
+                static_cast<unsigned long long>(a.frames_fec_recovered));
+  }
   if (!dtmf.empty()) std::printf("DTMF: A sent %s, B received %s\n", dtmf.c_str(), heard_keys.c_str());
   std::printf("simd: %s; B's recording: %s (%s)\n", dsp::target_name((*engine_a)->kernels().target),
               opts.at("--out").c_str(), (*sink_b)->frames_dropped() ? "frames dropped by the writer!" : "complete");
