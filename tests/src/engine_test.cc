@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <array>
 #include <cmath>
 #include <thread>
 
@@ -120,6 +121,65 @@ TEST(EngineTest, RtcpReportsGiveRoundTripTimeAndRemoteLoss) {
   EXPECT_GT(sa.remote_loss_pct, 0.0) << "B told A about the loss on A's stream";
   EXPECT_LT(sa.remote_loss_pct, 40.0);
   EXPECT_EQ(sb.remote_loss_pct, 0.0) << "nothing is lost B -> A";
+}
+
+// Garbage, plain RTP and forged SRTP flooding B's port at ~10,000 packets/s while A talks: every
+// flood packet is dropped and counted by reason, and A's stream keeps playing.
+TEST(EngineTest, GarbageFloodDoesNotDisturbTheGoodStream) {
+  MonotonicClock clock;
+  auto ea = Engine::create({.clock = &clock});
+  auto eb = Engine::create({.clock = &clock});
+  ASSERT_TRUE(ea && eb);
+  const auto suite = rtp::SrtpSuite::aes_cm_128_hmac_sha1_80;
+  auto ka = rtp::SrtpKey::random(suite);
+  auto kb = rtp::SrtpKey::random(suite);
+  CallLegConfig ca, cb;
+  ca.local = cb.local = *SocketAddress::from_ip("127.0.0.1", 0);
+  ca.srtp = SrtpConfig{suite, ka->clone(), kb->clone()};
+  cb.srtp = SrtpConfig{suite, kb->clone(), ka->clone()};
+  auto a = CallLeg::create(ca, (*ea)->kernels());
+  auto b = CallLeg::create(cb, (*eb)->kernels());
+  ASSERT_TRUE(a && b);
+  (*a)->set_remote((*b)->local_address());
+  (*b)->set_remote((*a)->local_address());
+  ToneSource tone_a, tone_b;
+  EnergySink heard_a, heard_b;
+  ASSERT_TRUE((*ea)->attach(**a, tone_a, heard_a));
+  ASSERT_TRUE((*eb)->attach(**b, tone_b, heard_b));
+  ASSERT_TRUE((*ea)->start());
+  ASSERT_TRUE((*eb)->start());
+
+  auto flooder = UdpSocket::bind(*SocketAddress::from_ip("127.0.0.1", 0));
+  ASSERT_TRUE(flooder);
+  uint64_t flood_sent = 0;
+  uint32_t x = 12345;
+  const uint64_t end_us = clock.now_us() + 1'500'000;
+  while (clock.now_us() < end_us) {
+    for (int i = 0; i < 20; ++i) {
+      std::array<uint8_t, 200> junk{};
+      for (auto& byte : junk) byte = static_cast<uint8_t>(x = x * 1664525u + 1013904223u);
+      size_t size = 3 + x % 190;
+      if (i % 3 == 0) {  // plausible RTP (version 2, our payload type) that fails authentication
+        junk[0] = 0x80;
+        junk[1] = 0x00;
+        size = 182;
+      }
+      if (flooder->send({junk.data(), size}, (*b)->local_address()) == IoStatus::ok) ++flood_sent;
+    }
+    clock.sleep_until(clock.now_us() + 2'000);
+  }
+  clock.sleep_until(clock.now_us() + 200'000);
+  (*ea)->stop();
+  (*eb)->stop();
+  const CallLegStats sa = (*a)->stats();
+  const CallLegStats sb = (*b)->stats();
+  const uint64_t dropped = sb.dropped_auth + sb.dropped_malformed + sb.dropped_replay + sb.dropped_payload_type +
+                           sb.dropped_wrong_source + sb.rtcp_rejected;
+  EXPECT_GT(flood_sent, 5000u);
+  EXPECT_GE(dropped + sb.rtcp_received, flood_sent * 95 / 100) << "flood packets are counted, not played";
+  EXPECT_GE(sb.packets_received + 2, sa.packets_sent) << "A's packets all made it through the flood";
+  EXPECT_EQ(sb.frames_concealed, 0u);
+  EXPECT_GT(heard_b.loud_frames_.load(), 120u) << "B kept hearing A";
 }
 
 // The media thread's pace comes from the injected clock: with a simulated clock it ticks exactly
