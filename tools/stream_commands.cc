@@ -4,6 +4,8 @@
 // with its first packet and stopping after --duration or when the stream has been idle for 1.5 s.
 // Keys are given as RFC 4568 SDES key material: SUITE:inline:BASE64(key||salt).
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,7 +13,9 @@
 #include "core/clock.hpp"
 #include "rtp/srtp_session.hpp"
 #include "src/call_leg.hpp"
+#include "codecs/codec.hpp"
 #include "src/engine.hpp"
+#include "src/sdp.hpp"
 #include "src/wav_device.hpp"
 #include "tools/cli_common.hpp"
 #include "tools/commands.hpp"
@@ -22,7 +26,8 @@ const char* const kSendUsage =
     "  offhook send --in IN.wav --to HOST:PORT [--codec NAME] [--pt N] [--ptime MS] [--ssrc N]\n"
     "               [--srtp SUITE:inline:BASE64] [--bind ADDR[:PORT]] [--rtcp port|mux|off]\n";
 const char* const kRecvUsage =
-    "  offhook recv --port PORT --out OUT.wav [--codec NAME] [--pt N] [--srtp SUITE:inline:BASE64]\n"
+    "  offhook recv (--port PORT | --sdp FILE.sdp) --out OUT.wav [--codec NAME] [--pt N]\n"
+    "               [--srtp SUITE:inline:BASE64]\n"
     "               [--duration S] [--bind ADDR] [--jitter-delay MS] [--rate HZ]\n"
     "               [--rtcp port|mux|off]\n"
     "  (recv writes at the codec's rate unless --rate HZ asks for another; RTCP goes to RTP port + 1\n"
@@ -136,22 +141,78 @@ int run_send(int argc, char** argv) {
   return stats.packets_sent > 0 ? 0 : kExitFailure;
 }
 
+namespace {
+
+// The incoming stream an SDP file describes (as ffmpeg and GStreamer write it): its port and
+// address, the first codec offhook supports, and the first crypto line with a suite it supports.
+Result<CallLegConfig> config_from_sdp(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) return Error{Errc::not_found, "cannot open SDP file '" + path + "'"};
+  std::stringstream text;
+  text << file.rdbuf();
+  auto sdp = parse_sdp(text.str());
+  if (!sdp) return Error{sdp.error().code, path + ": " + sdp.error().message};
+  const SdpMedia* audio = sdp->first_audio();
+  if (audio == nullptr) return Error{Errc::not_supported, path + ": no m=audio line with a port"};
+  CallLegConfig config;
+  bool found = false;
+  for (const SdpCodec& c : audio->codecs) {
+    if (find_codec(c.name, c.clock_rate_hz) == nullptr) continue;
+    config.codec = c.name;
+    config.payload_type = c.payload_type;
+    found = true;
+    break;
+  }
+  if (!found) return Error{Errc::not_supported, path + ": none of the m=audio codecs is supported"};
+  const std::string address = audio->connection_address.value_or(sdp->connection_address.value_or("127.0.0.1"));
+  auto local = SocketAddress::from_ip(address, audio->port);
+  if (!local) return Error{local.error().code, path + ": " + local.error().message};
+  config.local = *local;
+  config.rtcp_mux = audio->rtcp_mux;
+  if (audio->protocol == "RTP/SAVP" || !audio->crypto.empty()) {
+    for (const SdpCrypto& crypto : audio->crypto) {
+      auto suite = rtp::parse_srtp_suite(crypto.suite);
+      if (!suite) continue;
+      auto key = rtp::SrtpKey::from_inline(*suite, crypto.key_params);
+      if (!key) return Error{key.error().code, path + ": a=crypto:" + std::to_string(crypto.tag) + ": " + key.error().message};
+      config.srtp = SrtpConfig{*suite, key->clone(), key->clone()};
+      break;
+    }
+    if (!config.srtp) return Error{Errc::not_supported, path + ": no a=crypto line with a supported suite"};
+  }
+  return config;
+}
+
+}  // namespace
+
 int run_recv(int argc, char** argv) {
   auto opts = parse_options(argc, argv, 2,
-                            {"--port", "--out", "--codec", "--pt", "--srtp", "--duration", "--bind", "--jitter-delay", "--rate", "--rtcp"}, {});
+                            {"--port", "--out", "--codec", "--pt", "--srtp", "--duration", "--bind", "--jitter-delay",
+                             "--rate", "--rtcp", "--sdp"},
+                            {});
   if (!opts) return fail(opts.error(), kExitUsage);
-  if (!opts->count("--port") || !opts->count("--out")) {
+  if ((!opts->count("--port") && !opts->count("--sdp")) || !opts->count("--out")) {
     std::fputs(kRecvUsage, stderr);
     return kExitUsage;
   }
-  auto port = parse_number(*opts, "--port", 0, 1, 65535);
-  if (!port) return fail(port.error(), kExitUsage);
   auto duration_s = parse_number(*opts, "--duration", 30, 1, 86400);
   if (!duration_s) return fail(duration_s.error(), kExitUsage);
-  auto local = SocketAddress::from_ip("127.0.0.1", static_cast<uint16_t>(*port));
-  auto config = leg_config(*opts, *local);
-  if (!config) return fail(config.error(), kExitUsage);
-  if (opts->count("--bind")) config->local.set_port(static_cast<uint16_t>(*port));
+  Result<CallLegConfig> config = Error{Errc::internal, ""};
+  if (opts->count("--sdp")) {
+    config = config_from_sdp(opts->at("--sdp"));
+    if (!config) return fail(config.error());
+    auto delay = parse_number(*opts, "--jitter-delay", 60, 0, 1000);
+    if (!delay) return fail(delay.error(), kExitUsage);
+    config->jitter_delay_ms = static_cast<uint32_t>(*delay);
+  } else {
+    auto port = parse_number(*opts, "--port", 0, 1, 65535);
+    if (!port) return fail(port.error(), kExitUsage);
+    auto local = SocketAddress::from_ip("127.0.0.1", static_cast<uint16_t>(*port));
+    config = leg_config(*opts, *local);
+    if (!config) return fail(config.error(), kExitUsage);
+    if (opts->count("--bind")) config->local.set_port(static_cast<uint16_t>(*port));
+  }
+  const uint16_t port = config->local.port();
   config->direction = MediaDirection::recvonly;
   auto rate_option = parse_number(*opts, "--rate", 0, 8000, 48000);
   if (!rate_option) return fail(rate_option.error(), kExitUsage);
@@ -195,7 +256,7 @@ int run_recv(int argc, char** argv) {
               static_cast<unsigned long long>(stats.frames_concealed), static_cast<unsigned long long>(stats.dropped_auth),
               static_cast<unsigned long long>(stats.dropped_malformed),
               static_cast<unsigned long long>(stats.dropped_payload_type));
-  if (stats.packets_received == 0) return fail(Error{Errc::not_found, "no valid RTP arrived on port " + std::to_string(*port)});
+  if (stats.packets_received == 0) return fail(Error{Errc::not_found, "no valid RTP arrived on port " + std::to_string(port)});
   return 0;
 }
 

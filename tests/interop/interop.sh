@@ -4,6 +4,7 @@
 #   interop.sh CASE OFFHOOK WAV_COMPARE SPEECH.wav
 # CASE: ffmpeg-to-offhook:SUITE | offhook-to-ffmpeg:SUITE | gst-to-offhook:SUITE | offhook-to-gst:SUITE
 #       ffmpeg-codec-to-offhook:CODEC | offhook-codec-to-ffmpeg:CODEC   (G722 or opus, plain RTP)
+#       ffmpeg-sdp-to-offhook:SUITE   (offhook recv --sdp with an SDP file as ffmpeg writes it)
 # The received audio must match the source (aligned normalised correlation >= 0.99, G.711 round trip).
 set -euo pipefail
 case_name=$1 offhook=$2 wav_compare=$3 speech=$4
@@ -90,6 +91,15 @@ case $direction in
     wait_bound
     "$offhook" send --in "$speech" --to "127.0.0.1:$port" --srtp "$suite:inline:$b64" --ssrc "$ssrc"
     wait %1 || true
+    ;;
+  ffmpeg-sdp-to-offhook)
+    printf 'v=0\no=- 0 0 IN IP4 127.0.0.1\ns=No Name\nc=IN IP4 127.0.0.1\nt=0 0\na=tool:libavformat\nm=audio %s RTP/AVP 0\nb=AS:64\na=crypto:1 %s inline:%s\n' \
+      "$port" "$suite" "$b64" > "$work/stream.sdp"
+    "$offhook" recv --sdp "$work/stream.sdp" --out "$out" --duration 30 --jitter-delay 120 &
+    wait_bound
+    ffmpeg -hide_banner -loglevel error -nostdin -re -i "$speech" -af asetnsamples=n=160 -c:a pcm_mulaw -f rtp \
+      -ssrc "$ssrc" -srtp_out_suite "$ffmpeg_suite" -srtp_out_params "$b64" "srtp://127.0.0.1:$port" > /dev/null
+    wait %1
     ;;
   ffmpeg-codec-to-offhook)  # ffmpeg's own G.722 and libopus encoders, decoded by offhook
     codec=$suite
