@@ -20,6 +20,7 @@ const Command kCommands[] = {
     {"send", offhook::cli::run_send, &offhook::cli::kSendUsage},
     {"recv", offhook::cli::run_recv, &offhook::cli::kRecvUsage},
     {"jbsim", offhook::cli::run_jbsim, &offhook::cli::kJbsimUsage},
+    {"aec", offhook::cli::run_aec, &offhook::cli::kAecUsage},
 };
 
 void print_usage(FILE* to) {
