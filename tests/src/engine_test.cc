@@ -38,40 +38,58 @@ class EnergySink final : public AudioSink {
   std::atomic<uint64_t> loud_frames_{0};
 };
 
-TEST(EngineTest, TwoEnginesCallEachOtherOverSrtp) {
+// Two phones, each with its own engine, in an SRTP call over loopback: A's leg configured by
+// `ca`, B's by `cb` (addresses and keys are filled in here). Both engines run until stop().
+struct SrtpCall {
   MonotonicClock clock;
-  auto ea = Engine::create({.clock = &clock});
-  auto eb = Engine::create({.clock = &clock});
-  ASSERT_TRUE(ea && eb);
-  auto suite = rtp::SrtpSuite::aes_cm_128_hmac_sha1_80;
-  auto ka = rtp::SrtpKey::random(suite);
-  auto kb = rtp::SrtpKey::random(suite);
-  CallLegConfig ca;
-  ca.local = *SocketAddress::from_ip("::1", 0);
-  CallLegConfig cb;
-  cb.local = ca.local;
-  ca.srtp = SrtpConfig{suite, ka->clone(), kb->clone()};
-  cb.srtp = SrtpConfig{suite, kb->clone(), ka->clone()};
-  auto a = CallLeg::create(ca, (*ea)->kernels());
-  auto b = CallLeg::create(cb, (*eb)->kernels());
-  ASSERT_TRUE(a && b);
-  (*a)->set_remote((*b)->local_address());
-  (*b)->set_remote((*a)->local_address());
+  std::unique_ptr<Engine> ea, eb;
+  std::unique_ptr<CallLeg> a, b;
   ToneSource tone_a, tone_b;
   EnergySink heard_a, heard_b;
-  ASSERT_TRUE((*ea)->attach(**a, tone_a, heard_a));
-  ASSERT_TRUE((*eb)->attach(**b, tone_b, heard_b));
-  ASSERT_TRUE((*ea)->start());
-  ASSERT_TRUE((*eb)->start());
-  EXPECT_FALSE((*ea)->attach(**a, tone_a, heard_a)) << "attach after start is refused";
-  clock.sleep_until(clock.now_us() + 1'000'000);
-  (*ea)->stop();
-  (*eb)->stop();
 
-  EXPECT_GT((*ea)->stats().ticks, 80u);
-  EXPECT_GT(heard_b.loud_frames_.load(), 60u) << "B heard A's tone";
-  EXPECT_GT(heard_a.loud_frames_.load(), 60u) << "A heard B's tone";
-  const CallLegStats sb = (*b)->stats();
+  void start(CallLegConfig ca, CallLegConfig cb, rtp::SrtpSuite suite, const char* ip = "127.0.0.1") {
+    auto engine_a = Engine::create({.clock = &clock});
+    auto engine_b = Engine::create({.clock = &clock});
+    ASSERT_TRUE(engine_a && engine_b);
+    ea = std::move(*engine_a);
+    eb = std::move(*engine_b);
+    auto ka = rtp::SrtpKey::random(suite);
+    auto kb = rtp::SrtpKey::random(suite);
+    ASSERT_TRUE(ka && kb);
+    ca.local = cb.local = *SocketAddress::from_ip(ip, 0);
+    ca.srtp = SrtpConfig{suite, ka->clone(), kb->clone()};
+    cb.srtp = SrtpConfig{suite, kb->clone(), ka->clone()};
+    auto leg_a = CallLeg::create(ca, ea->kernels());
+    auto leg_b = CallLeg::create(cb, eb->kernels());
+    ASSERT_TRUE(leg_a) << leg_a.error().message;
+    ASSERT_TRUE(leg_b) << leg_b.error().message;
+    a = std::move(*leg_a);
+    b = std::move(*leg_b);
+    a->set_remote(b->local_address());
+    b->set_remote(a->local_address());
+    ASSERT_TRUE(ea->attach(*a, tone_a, heard_a));
+    ASSERT_TRUE(eb->attach(*b, tone_b, heard_b));
+    ASSERT_TRUE(ea->start());
+    ASSERT_TRUE(eb->start());
+  }
+  void run_for_us(uint64_t us) { clock.sleep_until(clock.now_us() + us); }
+  void stop() {
+    ea->stop();
+    eb->stop();
+  }
+};
+
+TEST(EngineTest, TwoEnginesCallEachOtherOverSrtp) {
+  SrtpCall call;
+  call.start({}, {}, rtp::SrtpSuite::aes_cm_128_hmac_sha1_80, "::1");
+  EXPECT_FALSE(call.ea->attach(*call.a, call.tone_a, call.heard_a)) << "attach after start is refused";
+  call.run_for_us(1'000'000);
+  call.stop();
+
+  EXPECT_GT(call.ea->stats().ticks, 80u);
+  EXPECT_GT(call.heard_b.loud_frames_.load(), 60u) << "B heard A's tone";
+  EXPECT_GT(call.heard_a.loud_frames_.load(), 60u) << "A heard B's tone";
+  const CallLegStats sb = call.b->stats();
   EXPECT_GT(sb.packets_received, 40u);
   EXPECT_EQ(sb.dropped_auth, 0u);
 }
@@ -79,38 +97,16 @@ TEST(EngineTest, TwoEnginesCallEachOtherOverSrtp) {
 // RTCP over SRTCP between two engines: reports flow both ways, each side measures the round-trip
 // time from LSR/DLSR (RFC 3550 §6.4.1) and learns the loss the peer sees.
 TEST(EngineTest, RtcpReportsGiveRoundTripTimeAndRemoteLoss) {
-  MonotonicClock clock;
-  auto ea = Engine::create({.clock = &clock});
-  auto eb = Engine::create({.clock = &clock});
-  ASSERT_TRUE(ea && eb);
-  const auto suite = rtp::SrtpSuite::aead_aes_128_gcm;
-  auto ka = rtp::SrtpKey::random(suite);
-  auto kb = rtp::SrtpKey::random(suite);
   CallLegConfig ca, cb;
-  for (CallLegConfig* c : {&ca, &cb}) {
-    c->local = *SocketAddress::from_ip("127.0.0.1", 0);
-    c->rtcp_min_interval_ms = 300;
-  }
+  ca.rtcp_min_interval_ms = cb.rtcp_min_interval_ms = 300;
   ca.rtcp_mux = cb.rtcp_mux = false;  // RTCP on RTP port + 1 (the rtcp-mux path is the CLI's default)
-  ca.srtp = SrtpConfig{suite, ka->clone(), kb->clone()};
-  cb.srtp = SrtpConfig{suite, kb->clone(), ka->clone()};
   ca.impairment = Impairment{.loss_pct = 10, .seed = 3};  // A -> B loses packets: B reports it
-  auto a = CallLeg::create(ca, (*ea)->kernels());
-  auto b = CallLeg::create(cb, (*eb)->kernels());
-  ASSERT_TRUE(a && b);
-  (*a)->set_remote((*b)->local_address());
-  (*b)->set_remote((*a)->local_address());
-  ToneSource tone_a, tone_b;
-  EnergySink heard_a, heard_b;
-  ASSERT_TRUE((*ea)->attach(**a, tone_a, heard_a));
-  ASSERT_TRUE((*eb)->attach(**b, tone_b, heard_b));
-  ASSERT_TRUE((*ea)->start());
-  ASSERT_TRUE((*eb)->start());
-  clock.sleep_until(clock.now_us() + 2'500'000);
-  (*ea)->stop();
-  (*eb)->stop();
-  const CallLegStats sa = (*a)->stats();
-  const CallLegStats sb = (*b)->stats();
+  SrtpCall call;
+  call.start(std::move(ca), std::move(cb), rtp::SrtpSuite::aead_aes_128_gcm);
+  call.run_for_us(2'500'000);
+  call.stop();
+  const CallLegStats sa = call.a->stats();
+  const CallLegStats sb = call.b->stats();
   EXPECT_GE(sa.rtcp_sent, 2u);
   EXPECT_GE(sb.rtcp_sent, 2u);
   EXPECT_GE(sa.rtcp_received, 1u);
@@ -126,29 +122,9 @@ TEST(EngineTest, RtcpReportsGiveRoundTripTimeAndRemoteLoss) {
 // Garbage, plain RTP and forged SRTP flooding B's port at ~10,000 packets/s while A talks: every
 // flood packet is dropped and counted by reason, and A's stream keeps playing.
 TEST(EngineTest, GarbageFloodDoesNotDisturbTheGoodStream) {
-  MonotonicClock clock;
-  auto ea = Engine::create({.clock = &clock});
-  auto eb = Engine::create({.clock = &clock});
-  ASSERT_TRUE(ea && eb);
-  const auto suite = rtp::SrtpSuite::aes_cm_128_hmac_sha1_80;
-  auto ka = rtp::SrtpKey::random(suite);
-  auto kb = rtp::SrtpKey::random(suite);
-  CallLegConfig ca, cb;
-  ca.local = cb.local = *SocketAddress::from_ip("127.0.0.1", 0);
-  ca.srtp = SrtpConfig{suite, ka->clone(), kb->clone()};
-  cb.srtp = SrtpConfig{suite, kb->clone(), ka->clone()};
-  auto a = CallLeg::create(ca, (*ea)->kernels());
-  auto b = CallLeg::create(cb, (*eb)->kernels());
-  ASSERT_TRUE(a && b);
-  (*a)->set_remote((*b)->local_address());
-  (*b)->set_remote((*a)->local_address());
-  ToneSource tone_a, tone_b;
-  EnergySink heard_a, heard_b;
-  ASSERT_TRUE((*ea)->attach(**a, tone_a, heard_a));
-  ASSERT_TRUE((*eb)->attach(**b, tone_b, heard_b));
-  ASSERT_TRUE((*ea)->start());
-  ASSERT_TRUE((*eb)->start());
-
+  SrtpCall call;
+  call.start({}, {}, rtp::SrtpSuite::aes_cm_128_hmac_sha1_80);
+  MonotonicClock& clock = call.clock;
   auto flooder = UdpSocket::bind(*SocketAddress::from_ip("127.0.0.1", 0));
   ASSERT_TRUE(flooder);
   uint64_t flood_sent = 0;
@@ -164,22 +140,21 @@ TEST(EngineTest, GarbageFloodDoesNotDisturbTheGoodStream) {
         junk[1] = 0x00;
         size = 182;
       }
-      if (flooder->send({junk.data(), size}, (*b)->local_address()) == IoStatus::ok) ++flood_sent;
+      if (flooder->send({junk.data(), size}, call.b->local_address()) == IoStatus::ok) ++flood_sent;
     }
     clock.sleep_until(clock.now_us() + 2'000);
   }
-  clock.sleep_until(clock.now_us() + 200'000);
-  (*ea)->stop();
-  (*eb)->stop();
-  const CallLegStats sa = (*a)->stats();
-  const CallLegStats sb = (*b)->stats();
+  call.run_for_us(200'000);
+  call.stop();
+  const CallLegStats sa = call.a->stats();
+  const CallLegStats sb = call.b->stats();
   const uint64_t dropped = sb.dropped_auth + sb.dropped_malformed + sb.dropped_replay + sb.dropped_payload_type +
                            sb.dropped_wrong_source + sb.rtcp_rejected;
   EXPECT_GT(flood_sent, 5000u);
   EXPECT_GE(dropped + sb.rtcp_received, flood_sent * 95 / 100) << "flood packets are counted, not played";
   EXPECT_GE(sb.packets_received + 2, sa.packets_sent) << "A's packets all made it through the flood";
   EXPECT_EQ(sb.frames_concealed, 0u);
-  EXPECT_GT(heard_b.loud_frames_.load(), 120u) << "B kept hearing A";
+  EXPECT_GT(call.heard_b.loud_frames_.load(), 120u) << "B kept hearing A";
 }
 
 // The media thread's pace comes from the injected clock: with a simulated clock it ticks exactly
