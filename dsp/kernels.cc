@@ -7,6 +7,11 @@
 
 #include "dsp/kernels_internal.hpp"
 
+#if defined(OFFHOOK_DSP_HAVE_NEON)
+#include <asm/hwcap.h>  // HWCAP_ASIMD (AArch64), HWCAP_NEON (ARM)
+#include <sys/auxv.h>   // getauxval(AT_HWCAP)
+#endif
+
 namespace offhook::dsp {
 namespace {
 
@@ -14,7 +19,7 @@ namespace {
 #define OFFHOOK_DSP_HAVE_SSE2 1  // baseline on x86-64
 #endif
 
-// NEON: a later issue adds Target::neon here and a kNeonKernels table (kernels_neon.cc).
+// OFFHOOK_DSP_HAVE_NEON comes from dsp/CMakeLists.txt on AArch64 and 32-bit hard-float ARM builds.
 constexpr Target kCompiled[] = {
     Target::scalar,
 #if defined(OFFHOOK_DSP_HAVE_SSE2)
@@ -22,6 +27,9 @@ constexpr Target kCompiled[] = {
 #endif
 #if defined(OFFHOOK_DSP_HAVE_AVX2)
     Target::avx2,
+#endif
+#if defined(OFFHOOK_DSP_HAVE_NEON)
+    Target::neon,
 #endif
 };
 
@@ -32,6 +40,19 @@ bool compiled(Target t) {
     if (c == t) return true;
   }
   return false;
+}
+
+// The kernel reads the CPU's ID registers and reports them in the auxiliary vector: no SIGILL probe.
+// AArch64: HWCAP_ASIMD (bit 1), mandatory in ARMv8-A Linux profiles but checked anyway.
+// ARMv7: HWCAP_NEON (bit 12); plenty of ARMv7 SoCs (Tegra 2, some Cortex-A9 desk phones) lack it.
+bool cpu_has_neon() {
+#if defined(OFFHOOK_DSP_HAVE_NEON) && defined(__aarch64__)
+  return (getauxval(AT_HWCAP) & HWCAP_ASIMD) != 0;
+#elif defined(OFFHOOK_DSP_HAVE_NEON)
+  return (getauxval(AT_HWCAP) & HWCAP_NEON) != 0;
+#else
+  return false;
+#endif
 }
 
 bool cpu_has(Target t) {
@@ -52,7 +73,7 @@ bool cpu_has(Target t) {
       return false;
 #endif
     case Target::neon:
-      return false;
+      return cpu_has_neon();
   }
   return false;
 }
@@ -77,6 +98,10 @@ const Kernels& kernels_for(Target t) {
     case Target::avx2:
       return detail::kAvx2Kernels;
 #endif
+#if defined(OFFHOOK_DSP_HAVE_NEON)
+    case Target::neon:
+      return detail::kNeonKernels;
+#endif
     default:
       return detail::kScalarKernels;
   }
@@ -93,6 +118,19 @@ Target best_target() {
     if (static_cast<uint8_t>(t) <= cap && target_supported(t)) best = t;
   }
   return best;
+}
+
+Result<Target> checked_best_target() {
+  if (const char* env = std::getenv("OFFHOOK_SIMD")) {
+    Result<Target> forced = parse_target(env);
+    if (!forced) return Error{Errc::invalid_argument, "OFFHOOK_SIMD: " + forced.error().message};
+    if (!target_supported(*forced)) {
+      return Error{Errc::not_supported, std::string("OFFHOOK_SIMD: SIMD target '") + target_name(*forced) +
+                                            (compiled(*forced) ? "' is not supported by this CPU"
+                                                               : "' is not compiled into this build")};
+    }
+  }
+  return best_target();
 }
 
 Result<Target> parse_target(std::string_view name) {

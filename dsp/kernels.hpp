@@ -48,6 +48,11 @@ const Kernels& kernels_for(Target t);
 // an unknown or unsupported name is ignored) and by force_target_for_process().
 Target best_target();
 
+// best_target() for start-up code (Engine::create, the CLI): an OFFHOOK_SIMD that names an unknown
+// target (Errc::invalid_argument) or one this build or CPU lacks, e.g. "neon" on x86-64 or "avx2" on
+// ARM (Errc::not_supported), is an error to report, not silently ignored.
+Result<Target> checked_best_target();
+
 // Case-insensitive "scalar", "sse2", "avx2", "neon"; Errc::invalid_argument otherwise.
 Result<Target> parse_target(std::string_view name);
 

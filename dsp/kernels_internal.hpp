@@ -24,6 +24,7 @@ inline constexpr uint32_t kFloatHalfStep = 0x40000;  // mantissa bit 18: half a 
 extern const Kernels kScalarKernels;
 extern const Kernels kSse2Kernels;   // defined only on x86-64
 extern const Kernels kAvx2Kernels;   // defined only when OFFHOOK_DSP_HAVE_AVX2
+extern const Kernels kNeonKernels;   // defined only when OFFHOOK_DSP_HAVE_NEON (AArch64, ARMv7 hard-float)
 
 namespace scalar {
 void ulaw_encode(const int16_t* in, uint8_t* out, size_t n) noexcept;

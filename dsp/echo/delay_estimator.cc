@@ -37,6 +37,7 @@ Result<std::unique_ptr<DelayEstimator>> DelayEstimator::create(const DelayEstima
   est->far_hist_.assign(est->lags_ + est->block_, 0.0F);
   est->mic_block_.assign(est->block_, 0.0F);
   est->corr_.assign(est->lags_, 0.0F);
+  est->increment_.assign(est->lags_, 0.0F);
   return est;
 }
 
@@ -45,6 +46,7 @@ DelayEstimator::DelayEstimator(const DelayEstimatorConfig& config) noexcept : co
 void DelayEstimator::reset() noexcept {
   std::fill(far_hist_.begin(), far_hist_.end(), 0.0F);
   std::fill(corr_.begin(), corr_.end(), 0.0F);
+  increment_valid_ = false;
   far_prev_ = mic_prev_ = 0.0F;
   candidate_lag_ = -1;
   candidate_frames_ = stable_frames_ = 0;
@@ -75,18 +77,50 @@ bool DelayEstimator::process(std::span<const int16_t> far, std::span<const int16
     mic_block_[k] = mw;
   }
   far_energy /= static_cast<float>(frame_samples_);
-  if (!learn || far_energy < far_active_energy_) return false;  // no far-end: R neither learns nor forgets
+  increment_valid_ = far_energy >= far_active_energy_;
+  if (!increment_valid_) return false;  // no far-end: R neither learns nor forgets
 
-  // R[lag] = leak*R[lag] + sum_k mic[k]*far[k - lag]; mic sample k is (block_-1-k) decimated
-  // samples old, so far[k - lag] is far_hist_[(block_-1-k) + lag]. Inner loop runs over lags.
+  // increment[lag] = sum_k mic[k]*far[k - lag]; mic sample k is (block_-1-k) decimated samples
+  // old, so far[k - lag] is far_hist_[(block_-1-k) + lag]. Inner loop runs over lags (vectorises).
+  // Computed even when this estimator does not learn: a follower may (follow()).
+  // Four mic samples per pass over the lags, so the increment is loaded and stored once per four.
+  const uint32_t lags = lags_;
+  float* __restrict inc = increment_.data();
+  const float* hist = far_hist_.data();
+  std::fill(increment_.begin(), increment_.end(), 0.0F);
+  uint32_t k = 0;
+  for (; k + 4 <= block_; k += 4) {
+    const float m0 = mic_block_[k];
+    const float m1 = mic_block_[k + 1];
+    const float m2 = mic_block_[k + 2];
+    const float m3 = mic_block_[k + 3];
+    const float* __restrict f0 = hist + (block_ - 1 - k);
+    const float* __restrict f1 = f0 - 1;
+    const float* __restrict f2 = f0 - 2;
+    const float* __restrict f3 = f0 - 3;
+    for (uint32_t l = 0; l < lags; ++l) inc[l] += (m0 * f0[l] + m1 * f1[l]) + (m2 * f2[l] + m3 * f3[l]);
+  }
+  for (; k < block_; ++k) {
+    const float m = mic_block_[k];
+    const float* __restrict f = hist + (block_ - 1 - k);
+    for (uint32_t l = 0; l < lags; ++l) inc[l] += m * f[l];
+  }
+  if (!learn) return false;
+  return update(inc);
+}
+
+// [rt]
+bool DelayEstimator::follow(const DelayEstimator& leader, bool learn) noexcept {
+  if (leader.lags_ != lags_ || leader.decimation_ != decimation_ || leader.block_ != block_) return false;
+  if (!leader.increment_valid_ || !learn) return false;
+  return update(leader.increment_.data());
+}
+
+// [rt] R[lag] = leak*R[lag] + increment[lag], then the peak and the stability rules.
+bool DelayEstimator::update(const float* increment) noexcept {
   const uint32_t lags = lags_;
   float* corr = corr_.data();
-  for (uint32_t l = 0; l < lags; ++l) corr[l] *= leak_;
-  for (uint32_t k = 0; k < block_; ++k) {
-    const float m = mic_block_[k];
-    const float* f = far_hist_.data() + (block_ - 1 - k);
-    for (uint32_t l = 0; l < lags; ++l) corr[l] += m * f[l];
-  }
+  for (uint32_t l = 0; l < lags; ++l) corr[l] = leak_ * corr[l] + increment[l];
 
   uint32_t best = 0;
   float best_abs = 0.0F;

@@ -37,6 +37,13 @@ class DelayEstimator {
   // speech) keeps the far history going but leaves the correlation and the estimate alone.
   bool process(std::span<const int16_t> far, std::span<const int16_t> mic, bool learn = true) noexcept;
 
+  // [rt] The same frame for a second estimator on the same signals (same rate, frame and max
+  // delay; its own memory, stability and peak ratio): it reuses the decimation and the
+  // correlation increment `leader` computed in its process() call for this frame, which is most
+  // of the work. Call right after leader.process(); `learn` as for process(). Returns false and
+  // does nothing if the leader's geometry differs.
+  bool follow(const DelayEstimator& leader, bool learn = true) noexcept;
+
   // Adopted delay in samples at rate_hz (mic lags far by this much); -1 until the first estimate.
   int32_t delay_samples() const noexcept { return delay_samples_; }
   // Peak over mean |R| of the last update (confidence of the current candidate), 0 before any.
@@ -48,6 +55,8 @@ class DelayEstimator {
 
  private:
   explicit DelayEstimator(const DelayEstimatorConfig& config) noexcept;
+  // Leaks R, adds this frame's increment and updates the candidate and the estimate.
+  bool update(const float* increment) noexcept;
 
   DelayEstimatorConfig config_;
   uint32_t frame_samples_ = 0;
@@ -59,6 +68,8 @@ class DelayEstimator {
   std::vector<float> far_hist_;   // decimated far, newest first: far_hist_[i] is i samples old
   std::vector<float> mic_block_;  // this frame's decimated mic, oldest first
   std::vector<float> corr_;       // R[lag]
+  std::vector<float> increment_;  // this frame's sum_k mic[k]*far[k - lag] (valid if increment_valid_)
+  bool increment_valid_ = false;  // the far end was active in the last process() call
   float far_prev_ = 0.0F;         // pre-emphasis state (previous decimated far / mic sample)
   float mic_prev_ = 0.0F;
   int32_t candidate_lag_ = -1;

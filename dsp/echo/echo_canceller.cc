@@ -190,7 +190,7 @@ void EchoCanceller::process(std::span<const int16_t> far, std::span<const int16_
 
   if (estimator_) {
     estimator_->process(far, mic_copy_, !double_talk);
-    fast_estimator_->process(far, mic_copy_, true);
+    fast_estimator_->follow(*estimator_, true);  // shares the main one's correlation work
     int32_t est = estimator_->delay_samples();
     // The main estimator stays frozen through "double talk" that is really a changed (louder)
     // path: while the filter cancels poorly, a fast estimate that disagrees wins.

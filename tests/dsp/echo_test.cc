@@ -138,6 +138,45 @@ TEST(DelayEstimatorTest, FindsBulkDelayOfWhiteNoiseAndSpeechLike) {
   }
 }
 
+// follow() (the fast estimator reusing the main one's correlation work) must track like a
+// standalone estimator with the same settings, also while its leader does not learn.
+TEST(DelayEstimatorTest, FollowerMatchesStandaloneEstimator) {
+  const size_t n = kRate * 4;
+  const size_t delay = 2400;  // 150 ms
+  const auto far_d = speech_like(n, 31, 3000.0);
+  auto echo = convolve(far_d, room(delay, 800, 0.5, 32));
+  const auto noise = white(n, 33, 30.0);
+  for (size_t i = 0; i < n; ++i) echo[i] += noise[i];
+  const auto far = to_pcm(far_d);
+  const auto mic = to_pcm(echo);
+  DelayEstimatorConfig fast_config;
+  fast_config.memory_ms = 200;
+  fast_config.stable_ms = 150;
+  fast_config.min_peak_ratio = 8.0F;
+  auto leader = DelayEstimator::create({});
+  auto follower = DelayEstimator::create(fast_config);
+  auto standalone = DelayEstimator::create(fast_config);
+  ASSERT_TRUE(leader.has_value() && follower.has_value() && standalone.has_value());
+  size_t agree = 0;
+  size_t frames = 0;
+  for (size_t i = 0; i + kFrame <= n; i += kFrame, ++frames) {
+    const bool leader_learns = (frames / 50) % 2 == 0;  // the leader pauses every other 0.5 s
+    (*leader)->process(std::span(far).subspan(i, kFrame), std::span(mic).subspan(i, kFrame), leader_learns);
+    (*follower)->follow(**leader, true);
+    (*standalone)->process(std::span(far).subspan(i, kFrame), std::span(mic).subspan(i, kFrame), true);
+    agree += (*follower)->delay_samples() == (*standalone)->delay_samples() ? 1 : 0;
+  }
+  EXPECT_GE((*follower)->delay_samples(), static_cast<int32_t>(delay) - 2 * static_cast<int32_t>((*follower)->resolution_samples()));
+  EXPECT_LE((*follower)->delay_samples(), static_cast<int32_t>(delay + kRate / 100));
+  EXPECT_EQ((*follower)->delay_samples(), (*standalone)->delay_samples());
+  EXPECT_GE(agree, frames * 95 / 100);  // summation order differs; the estimate should not
+  // A follower of a different geometry does nothing.
+  auto other = DelayEstimator::create({.max_delay_ms = 200});
+  ASSERT_TRUE(other.has_value());
+  EXPECT_FALSE((*other)->follow(**leader, true));
+  EXPECT_EQ((*other)->delay_samples(), -1);
+}
+
 TEST(DelayEstimatorTest, NoEstimateWithoutEchoAndRejectsBadConfig) {
   const size_t n = kRate * 3;
   const auto far = to_pcm(white(n, 21, 3000.0));

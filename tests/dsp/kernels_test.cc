@@ -1,6 +1,7 @@
 // dsp/kernels: scalar G.711 against spandsp (the CCITT/Sun reference) over every input; every compiled
-// and supported target bit-exact against scalar, over every input and at every tail length 0..67;
-// target selection (OFFHOOK_SIMD, force_target_for_process, parse_target).
+// and supported target (sse2/avx2 on x86-64, neon on ARM under qemu: scripts/test_arm) bit-exact
+// against scalar, over every input and at every tail length 0..67; target selection (OFFHOOK_SIMD,
+// checked_best_target, force_target_for_process, parse_target).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -19,6 +20,11 @@
 #include <spandsp/g711.h>
 
 #include "dsp/kernels.hpp"
+
+#if defined(__arm__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
+#endif
 
 namespace offhook::dsp {
 namespace {
@@ -97,8 +103,35 @@ TEST(DspKernels, CompiledTargetsStartWithScalarAndAreAllReachable) {
 #if defined(__x86_64__)
   EXPECT_TRUE(target_supported(Target::sse2));
 #endif
-  EXPECT_FALSE(target_supported(Target::neon));  // not compiled yet on any architecture
 }
+
+// NEON is compiled exactly on ARM builds; x86 targets never are, and vice versa.
+TEST(DspKernels, NeonIsCompiledOnArmOnly) {
+  const auto targets = compiled_targets();
+  const bool has_neon = std::find(targets.begin(), targets.end(), Target::neon) != targets.end();
+  const bool has_sse2 = std::find(targets.begin(), targets.end(), Target::sse2) != targets.end();
+#if defined(__aarch64__)
+  EXPECT_TRUE(has_neon);
+  EXPECT_TRUE(target_supported(Target::neon));  // Advanced SIMD is mandatory on AArch64 Linux
+  EXPECT_EQ(best_target(), Target::neon);
+#elif defined(__arm__)
+  EXPECT_TRUE(has_neon);
+  // qemu-arm's default CPU and every ARMv7 desk-phone SoC we target report HWCAP_NEON; a CPU without it
+  // must get scalar from best_target(), never the NEON table.
+  EXPECT_EQ(target_supported(Target::neon), (getauxval(AT_HWCAP) & HWCAP_NEON) != 0);
+  EXPECT_EQ(best_target(), target_supported(Target::neon) ? Target::neon : Target::scalar);
+#else
+  EXPECT_FALSE(has_neon);
+  EXPECT_FALSE(target_supported(Target::neon));
+#endif
+#if defined(__x86_64__)
+  EXPECT_TRUE(has_sse2);
+#else
+  EXPECT_FALSE(has_sse2);
+  EXPECT_FALSE(target_supported(Target::avx2));
+#endif
+}
+
 
 TEST(DspKernels, ScalarG711MatchesSpandspForEveryInput) {
   const Kernels& k = kernels_for(Target::scalar);
@@ -330,8 +363,57 @@ TEST(DspTargets, EnvironmentForcesALowerTarget) {
     EXPECT_EQ(best_target(), best);
   }
   {
-    ScopedEnv env("neon");  // not supported here: ignored, never raises the target
+    // A target missing here (neon on x86-64, avx2 on ARM) is ignored, never selected.
+    ScopedEnv env(target_supported(Target::neon) ? "avx2" : "neon");
     EXPECT_EQ(best_target(), best);
+  }
+}
+
+// A target forced through the environment that this build or CPU lacks is an error at start-up (for
+// Engine::create and the CLI), never a crash later; best_target() stays safe and ignores it.
+TEST(DspTargets, CheckedBestTargetRejectsUnsupportedEnvironment) {
+  ::unsetenv("OFFHOOK_SIMD");
+  {
+    Result<Target> unset = checked_best_target();
+    ASSERT_TRUE(unset);
+    EXPECT_EQ(*unset, best_target());
+  }
+  for (Target t : {Target::scalar, Target::sse2, Target::avx2, Target::neon}) {
+    SCOPED_TRACE(target_name(t));
+    ScopedEnv env(target_name(t));
+    Result<Target> checked = checked_best_target();
+    if (target_supported(t)) {
+      ASSERT_TRUE(checked);
+      EXPECT_EQ(*checked, t);
+    } else {
+      ASSERT_FALSE(checked);
+      EXPECT_EQ(checked.error().code, Errc::not_supported);
+      EXPECT_NE(checked.error().message.find(target_name(t)), std::string::npos) << checked.error().message;
+      const Target fallback = best_target();  // the unchecked path never selects the missing target
+      EXPECT_NE(fallback, t);
+      EXPECT_TRUE(target_supported(fallback));
+    }
+  }
+#if defined(__x86_64__)
+  {
+    ScopedEnv env("neon");
+    Result<Target> neon = checked_best_target();
+    ASSERT_FALSE(neon);
+    EXPECT_EQ(neon.error().code, Errc::not_supported);
+  }
+#elif defined(__aarch64__) || defined(__arm__)
+  {
+    ScopedEnv env("avx2");
+    Result<Target> avx2 = checked_best_target();
+    ASSERT_FALSE(avx2);
+    EXPECT_EQ(avx2.error().code, Errc::not_supported);
+  }
+#endif
+  {
+    ScopedEnv env("mmx");
+    Result<Target> bogus = checked_best_target();
+    ASSERT_FALSE(bogus);
+    EXPECT_EQ(bogus.error().code, Errc::invalid_argument);
   }
 }
 
@@ -351,11 +433,16 @@ TEST(DspTargets, ForceTargetForProcess) {
     ScopedEnv env("scalar");  // the environment can still lower it
     EXPECT_EQ(best_target(), Target::scalar);
   }
-  Result<Target> neon = force_target_for_process(Target::neon);
-  ASSERT_FALSE(neon);
-  EXPECT_EQ(neon.error().code, Errc::not_supported);
-  EXPECT_NE(neon.error().message.find("neon"), std::string::npos);
-  EXPECT_EQ(best_target(), best);  // a failed force leaves the previous state
+  // A target this build or CPU lacks: avx2 on ARM, neon on x86-64.
+  for (Target missing : {Target::avx2, Target::neon}) {
+    if (target_supported(missing)) continue;
+    SCOPED_TRACE(target_name(missing));
+    Result<Target> forced = force_target_for_process(missing);
+    ASSERT_FALSE(forced);
+    EXPECT_EQ(forced.error().code, Errc::not_supported);
+    EXPECT_NE(forced.error().message.find(target_name(missing)), std::string::npos);
+    EXPECT_EQ(best_target(), best);  // a failed force leaves the previous state
+  }
 }
 
 }  // namespace
