@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "codecs/codec.hpp"
+#include "codecs/g722/g722_codec.hpp"
 #include "dsp/resample/resampler.hpp"
 #include "tests/codecs/codec_test_util.hpp"
 #include "tests/support/rt_probe.hpp"
@@ -43,6 +44,31 @@ TEST(CodecsRealTime, NoAllocationOrLockAfterCreate) {
     const test::RtCounts counts = probe.counts();
     EXPECT_EQ(counts.allocations, 0u);
     EXPECT_EQ(counts.mutex_locks, 0u);
+  }
+}
+
+// G.722 with the re-encoding resync: conceal() also runs spandsp's encoder and decoder, still without
+// allocation or locks (any length, consecutive losses, every decode mode).
+TEST(CodecsRealTime, G722ReencodeResyncNoAllocationOrLock) {
+  for (uint32_t rate : {64000u, 48000u}) {
+    SCOPED_TRACE(rate);
+    auto codec = G722Codec::create(rate, G722LossResync::reencode);
+    ASSERT_TRUE(codec);
+    const std::vector<int16_t> pcm = test::speech_like(320 * 20, 16000);
+    std::vector<uint8_t> payload(160);
+    std::vector<int16_t> out(960);
+    test::RtProbe probe;
+    for (size_t f = 0; f < 20; ++f) {
+      size_t written = 0, samples = 0;
+      (void)(*codec)->encode(std::span(pcm).subspan(f * 320, 320), payload, written);
+      if (f % 5 >= 3) {
+        (void)(*codec)->conceal(std::span(out).first(f % 2 == 0 ? 960 : 161));  // 60 ms, then an odd length
+      } else {
+        (void)(*codec)->decode(payload, out, samples);
+      }
+    }
+    EXPECT_EQ(probe.counts().allocations, 0u);
+    EXPECT_EQ(probe.counts().mutex_locks, 0u);
   }
 }
 
