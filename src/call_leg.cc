@@ -31,7 +31,39 @@ uint32_t random_u32() {
 
 }  // namespace
 
+// The leg's RTP socket (and RTCP socket without rtcp-mux) as the config asks: a fixed port, any
+// free port, or an even/odd pair from a range.
+static Result<RtpSocketPair> bind_sockets(const CallLegConfig& config) {
+  if (config.port_min != 0 || config.port_max != 0 || (!config.rtcp_mux && config.local.port() == 0)) {
+    // A range (or RTCP on its own port without a fixed port): an even RTP port and its odd neighbour.
+    const uint16_t lo = config.port_min != 0 ? config.port_min : kDefaultPortMin;
+    const uint16_t hi = config.port_max != 0 ? config.port_max : kDefaultPortMax;
+    auto pair = bind_rtp_pair(config.local, lo, hi, config.rtcp_mux);
+    if (!pair) return std::move(pair).error();
+    return std::move(*pair);
+  } else {
+    auto socket = UdpSocket::bind(config.local);
+    if (!socket) return std::move(socket).error();
+    RtpSocketPair pair{std::move(*socket), UdpSocket{}};
+    if (!config.rtcp_mux) {
+      SocketAddress rtcp_address = config.local;
+      rtcp_address.set_port(static_cast<uint16_t>(config.local.port() + 1));
+      auto rtcp = UdpSocket::bind(rtcp_address);
+      if (!rtcp) return std::move(rtcp).error();
+      pair.rtcp = std::move(*rtcp);
+    }
+    return pair;
+  }
+}
+
 Result<std::unique_ptr<CallLeg>> CallLeg::create(const CallLegConfig& config, const dsp::Kernels& kernels) {
+  auto sockets = bind_sockets(config);
+  if (!sockets) return std::move(sockets).error();
+  return create(config, kernels, std::move(sockets->rtp), std::move(sockets->rtcp));
+}
+
+Result<std::unique_ptr<CallLeg>> CallLeg::create(const CallLegConfig& config, const dsp::Kernels& kernels,
+                                                 UdpSocket rtp_socket, UdpSocket rtcp_socket) {
   std::unique_ptr<CallLeg> leg(new CallLeg());
   leg->kernels_ = &kernels;
 
@@ -55,26 +87,12 @@ Result<std::unique_ptr<CallLeg>> CallLeg::create(const CallLegConfig& config, co
     return Error{Errc::invalid_argument, std::string(c.name()) + " has no static payload type; give one"};
   }
 
-  if (config.port_min != 0 || config.port_max != 0 || (!config.rtcp_mux && config.local.port() == 0)) {
-    // A range (or RTCP on its own port without a fixed port): an even RTP port and its odd neighbour.
-    const uint16_t lo = config.port_min != 0 ? config.port_min : kDefaultPortMin;
-    const uint16_t hi = config.port_max != 0 ? config.port_max : kDefaultPortMax;
-    auto pair = bind_rtp_pair(config.local, lo, hi, config.rtcp_mux);
-    if (!pair) return std::move(pair).error();
-    leg->socket_ = std::move(pair->rtp);
-    leg->rtcp_socket_ = std::move(pair->rtcp);
-  } else {
-    auto socket = UdpSocket::bind(config.local);
-    if (!socket) return std::move(socket).error();
-    leg->socket_ = std::move(*socket);
-    if (!config.rtcp_mux) {
-      SocketAddress rtcp_address = config.local;
-      rtcp_address.set_port(static_cast<uint16_t>(config.local.port() + 1));
-      auto rtcp = UdpSocket::bind(rtcp_address);
-      if (!rtcp) return std::move(rtcp).error();
-      leg->rtcp_socket_ = std::move(*rtcp);
-    }
+  if (rtp_socket.fd() < 0) return Error{Errc::invalid_argument, "CallLeg::create: the RTP socket is not bound"};
+  if (!config.rtcp_mux && rtcp_socket.fd() < 0) {
+    return Error{Errc::invalid_argument, "CallLeg::create: no RTCP socket without rtcp-mux"};
   }
+  leg->socket_ = std::move(rtp_socket);
+  if (!config.rtcp_mux) leg->rtcp_socket_ = std::move(rtcp_socket);
   if (config.dscp) {
     for (UdpSocket* socket : {&leg->socket_, &leg->rtcp_socket_}) {
       if (socket->fd() < 0) continue;
@@ -83,6 +101,7 @@ Result<std::unique_ptr<CallLeg>> CallLeg::create(const CallLegConfig& config, co
   }
   leg->sending_ = config.direction == MediaDirection::sendrecv || config.direction == MediaDirection::sendonly;
   leg->playing_ = config.direction == MediaDirection::sendrecv || config.direction == MediaDirection::recvonly;
+  leg->was_sending_ = leg->sending_.load();
   leg->latching_ = config.latching;
   leg->latch_after_packets_ = std::max<uint32_t>(1, config.latch_after_packets);
   if (config.impairment.loss_pct < 0 || config.impairment.loss_pct > 100) {
@@ -90,11 +109,17 @@ Result<std::unique_ptr<CallLeg>> CallLeg::create(const CallLegConfig& config, co
   }
   leg->loss_threshold_ = static_cast<uint64_t>(config.impairment.loss_pct / 100.0 * 18446744073709551615.0);
   leg->rng_state_ = config.impairment.seed;
+  if (config.impairment.network) {
+    auto path = NetImpairment::create(*config.impairment.network, config.impairment.seed);
+    if (!path) return std::move(path).error();
+    leg->path_.emplace(std::move(*path));
+  }
 
   if (config.srtp) {
     auto session = rtp::SrtpSession::create(config.srtp->suite, config.srtp->local_key, config.srtp->remote_key);
     if (!session) return std::move(session).error();
     leg->srtp_ = std::move(*session);
+    leg->local_key_.emplace(config.srtp->local_key.clone());
   }
 
   if (config.jitter_buffer == JitterBufferMode::fixed) {
@@ -179,7 +204,51 @@ Result<std::unique_ptr<CallLeg>> CallLeg::create(const CallLegConfig& config, co
   return leg;
 }
 
-CallLeg::~CallLeg() = default;
+CallLeg::~CallLeg() {
+  delete pending_retarget_.exchange(nullptr);
+  delete retired_retarget_.exchange(nullptr);
+}
+
+void CallLeg::set_direction(MediaDirection direction) noexcept {
+  sending_.store(direction == MediaDirection::sendrecv || direction == MediaDirection::sendonly, std::memory_order_relaxed);
+  playing_.store(direction == MediaDirection::sendrecv || direction == MediaDirection::recvonly, std::memory_order_relaxed);
+}
+
+MediaDirection CallLeg::direction() const noexcept {
+  const bool send = sending_.load(std::memory_order_relaxed);
+  const bool play = playing_.load(std::memory_order_relaxed);
+  return send ? (play ? MediaDirection::sendrecv : MediaDirection::sendonly)
+              : (play ? MediaDirection::recvonly : MediaDirection::inactive);
+}
+
+Status CallLeg::retarget(const SocketAddress& remote, std::optional<rtp::SrtpKey> remote_key) {
+  if (!remote.is_valid()) return Error{Errc::invalid_argument, "retarget: invalid remote address"};
+  if (remote_key && (!srtp_ || !local_key_ || remote_key->suite() != local_key_->suite())) {
+    return Error{Errc::invalid_argument, "retarget: an SRTP key for a leg without SRTP or of another suite"};
+  }
+  delete retired_retarget_.exchange(nullptr, std::memory_order_acq_rel);
+  auto* pending = new PendingRetarget{remote, std::move(remote_key)};
+  PendingRetarget* expected = nullptr;
+  if (!pending_retarget_.compare_exchange_strong(expected, pending, std::memory_order_acq_rel)) {
+    delete pending;
+    return Error{Errc::resource_exhausted, "retarget: the previous retarget has not been applied yet"};
+  }
+  return ok();
+}
+
+// Network thread: takes a pending retarget, if any. The used request goes back to the control
+// thread, which frees it on its next retarget() or in the destructor.
+void CallLeg::apply_retarget() noexcept {
+  PendingRetarget* pending = pending_retarget_.exchange(nullptr, std::memory_order_acq_rel);
+  if (pending == nullptr) return;
+  remote_ = pending->remote;
+  latch_candidate_ = SocketAddress{};
+  latch_candidate_packets_ = 0;
+  if (pending->remote_key && srtp_ && local_key_) (void)srtp_->rekey(*local_key_, *pending->remote_key);
+  if (pending->remote_key) pending->remote_key->wipe();
+  delete retired_retarget_.exchange(pending, std::memory_order_acq_rel);  // normally null: control freed it
+  retargets_applied_.fetch_add(1, std::memory_order_release);
+}
 
 void CallLeg::on_readable(uint64_t now_us) noexcept {
   // Bounded: a flood cannot keep the network thread here forever; epoll reports the rest.
@@ -299,6 +368,7 @@ void CallLeg::receive_rtcp(std::span<uint8_t> buffer, size_t length, uint64_t no
 
 void CallLeg::on_network_tick(uint64_t now_us) noexcept {
   network_now_us_ = now_us;
+  apply_retarget();
   flush_tx();
   if (!send_rtcp_ || !remote_.is_valid()) return;
   if (!rtcp_started_) {
@@ -362,14 +432,20 @@ bool CallLeg::accept_source(const SocketAddress& from) noexcept {
   return true;
 }
 
-void CallLeg::tick(uint64_t now_us, const AudioFrame& capture, AudioFrame& playout) noexcept {
+void CallLeg::tick_capture(uint64_t, const AudioFrame& capture) noexcept {
   // Send: at the codec's rate, accumulate capture until one packet's worth (ptime) is ready.
+  const bool sending = sending_.load(std::memory_order_relaxed);
+  if (!sending && was_sending_) {  // on hold: drop the partial packet; the next one starts a talkspurt
+    tx_pcm_fill_ = 0;
+    tx_first_ = true;
+  }
+  was_sending_ = sending;
   std::span<const int16_t> input = capture.samples();
-  if (tx_resampler_ && sending_) {
+  if (tx_resampler_ && sending) {
     const dsp::Resampler::Processed r = tx_resampler_->process(input, tx_resampled_);
     input = std::span<const int16_t>(tx_resampled_).first(r.out_per_channel);
   }
-  for (size_t done = 0; sending_ && done < input.size();) {
+  for (size_t done = 0; sending && done < input.size();) {
     const size_t take = std::min(input.size() - done, tx_pcm_.size() - tx_pcm_fill_);
     std::copy_n(input.begin() + static_cast<ptrdiff_t>(done), take, tx_pcm_.begin() + static_cast<ptrdiff_t>(tx_pcm_fill_));
     done += take;
@@ -392,7 +468,10 @@ void CallLeg::tick(uint64_t now_us, const AudioFrame& capture, AudioFrame& playo
   }
 
   send_telephone_events();
+}
 
+void CallLeg::tick_playout(uint64_t now_us, AudioFrame& playout) noexcept {
+  const bool playing = playing_.load(std::memory_order_relaxed);
   // Receive: everything the network thread validated goes into the jitter buffer; telephone-events
   // to their receiver, which reports each key press once.
   while (RxPacket* p = rx_ring_->front()) {
@@ -406,8 +485,8 @@ void CallLeg::tick(uint64_t now_us, const AudioFrame& capture, AudioFrame& playo
       playout_ssrc_ = p->ssrc;
     }
     const std::span<const uint8_t> payload(p->payload.data(), p->payload_bytes);
-    if (playing_ && jitter_buffer_) jitter_buffer_->insert(rtp::SeqNum(p->sequence), p->timestamp, payload, p->arrival_us);
-    if (playing_ && adaptive_jb_) adaptive_jb_->insert(p->ssrc, rtp::SeqNum(p->sequence), p->timestamp, payload, p->arrival_us);
+    if (playing && jitter_buffer_) jitter_buffer_->insert(rtp::SeqNum(p->sequence), p->timestamp, payload, p->arrival_us);
+    if (playing && adaptive_jb_) adaptive_jb_->insert(p->ssrc, rtp::SeqNum(p->sequence), p->timestamp, payload, p->arrival_us);
     rx_ring_->pop();
   }
   if (dtmf_receiver_) {
@@ -425,7 +504,7 @@ void CallLeg::tick(uint64_t now_us, const AudioFrame& capture, AudioFrame& playo
       (void)events_->try_push(event);  // a caller that never polls loses events, not the call
     }
   }
-  if (playing_) {
+  if (playing) {
     fill_playout(now_us, playout);
   } else {
     playout.reset(device_rate_hz_, 1, static_cast<uint16_t>(samples_in_ms(device_rate_hz_, 10)));
@@ -521,8 +600,13 @@ void CallLeg::flush_tx() noexcept {
       ++net_.impairment_drops;
       continue;
     }
-    if (!remote_.is_valid() || (srtp_ && srtp_->protect_rtp(tx_buffer_, length) != rtp::SrtpStatus::ok) ||
-        socket_.send({tx_buffer_.data(), length}, remote_) != IoStatus::ok) {
+    if (!remote_.is_valid() || (srtp_ && srtp_->protect_rtp(tx_buffer_, length) != rtp::SrtpStatus::ok)) {
+      ++net_.send_failures;
+      continue;
+    }
+    if (path_) {  // the simulated path decides: lost, or sent later by poll() below
+      if (!path_->submit(network_now_us_, {tx_buffer_.data(), length})) ++net_.impairment_drops;
+    } else if (socket_.send({tx_buffer_.data(), length}, remote_) != IoStatus::ok) {
       ++net_.send_failures;
       continue;
     }
@@ -531,6 +615,11 @@ void CallLeg::flush_tx() noexcept {
     send_stats_.on_sent(payload_bytes);
     last_tx_timestamp_ = timestamp;
     last_tx_us_ = network_now_us_;
+  }
+  if (path_ && remote_.is_valid()) {
+    path_->poll(network_now_us_, [this](std::span<const uint8_t> datagram) {
+      if (socket_.send(datagram, remote_) != IoStatus::ok) ++net_.send_failures;
+    });
   }
   net_published_.store(net_);
 }

@@ -39,6 +39,8 @@
 #include "rtp/rtcp_session.hpp"
 #include "rtp/srtp_session.hpp"
 #include "rtp/telephone_event.hpp"
+#include "sim/network_sim.hpp"
+#include "src/net_impairment.hpp"
 #include "src/socket_address.hpp"
 #include "src/udp_socket.hpp"
 
@@ -55,6 +57,10 @@ struct SrtpConfig {
 struct Impairment {
   double loss_pct = 0;  // independent (Bernoulli) loss of outgoing packets
   uint64_t seed = 1;
+  // A whole network path (delay, jitter, spikes, burst loss, reordering, ...: sim/profiles.hpp names
+  // some) applied to outgoing RTP after SRTP, on the network thread (NetImpairment). Packets are
+  // released at the network thread's 10 ms ticks, so delays are quantised to the tick.
+  std::optional<sim::NetworkConfig> network;
 };
 
 // SDP media direction (RFC 3264 §6.1) as the leg applies it: what it sends and what it plays.
@@ -154,6 +160,10 @@ struct CallLegStats {
 class CallLeg {
  public:
   static Result<std::unique_ptr<CallLeg>> create(const CallLegConfig& config, const dsp::Kernels& kernels);
+  // With sockets bound beforehand (their port went into an SDP offer before the codec was agreed);
+  // `rtcp` is an unbound UdpSocket with rtcp-mux. config.local, port_min/max are then ignored.
+  static Result<std::unique_ptr<CallLeg>> create(const CallLegConfig& config, const dsp::Kernels& kernels,
+                                                 UdpSocket rtp, UdpSocket rtcp);
   ~CallLeg();
   CallLeg(const CallLeg&) = delete;
   CallLeg& operator=(const CallLeg&) = delete;
@@ -179,7 +189,31 @@ class CallLeg {
   void on_network_tick(uint64_t now_us) noexcept;
 
   // [rt] Media thread: `capture` is 10 ms mono at device_rate_hz(); `playout` receives 10 ms of it.
-  void tick(uint64_t now_us, const AudioFrame& capture, AudioFrame& playout) noexcept;
+  // tick() = tick_capture() then tick_playout(). A bridge calls them apart: playout first (its mix
+  // needs what every leg received), then capture with the mix, so a leg adds no tick of latency.
+  void tick(uint64_t now_us, const AudioFrame& capture, AudioFrame& playout) noexcept {
+    tick_capture(now_us, capture);
+    tick_playout(now_us, playout);
+  }
+  void tick_capture(uint64_t now_us, const AudioFrame& capture) noexcept;  // [rt] encode and queue
+  void tick_playout(uint64_t now_us, AudioFrame& playout) noexcept;        // [rt] receive and decode
+
+  // Any thread: the SDP direction (hold = sendonly/inactive, RFC 3264 §8.4). Takes effect at the next
+  // tick; sending resumes with a marker bit (a new talkspurt), playing resumes through the jitter
+  // buffer's resynchronisation.
+  void set_direction(MediaDirection direction) noexcept;
+  MediaDirection direction() const noexcept;
+
+  // Control thread: re-target the running leg to a new remote address, as a re-INVITE or a transfer
+  // (INVITE with Replaces) does, optionally with the new peer's SRTP key (its a=crypto line). The
+  // network thread applies it before its next packet. Our SSRC, sequence numbers and SRTP rollover
+  // counter carry on (RFC 3711 §3.3.1: re-keying must not reset the ROC, a classic cause of one-way
+  // audio after a transfer); the new peer's stream is a new source to the jitter buffer. Returns an
+  // error if `remote_key` is given on a leg without SRTP or of another suite, or a previous retarget
+  // is still pending. Not [rt] for the network thread when a key is given: libsrtp re-initialises
+  // its session (srtp_update), which may allocate — a rare, signalled event.
+  Status retarget(const SocketAddress& remote, std::optional<rtp::SrtpKey> remote_key = std::nullopt);
+  uint64_t retargets_applied() const noexcept { return retargets_applied_.load(std::memory_order_acquire); }
   uint32_t device_rate_hz() const noexcept { return device_rate_hz_; }
 
   // Caller's thread (one at a time): queues an RFC 4733 key press (0-9 * # A-D) for the media
@@ -249,11 +283,22 @@ class CallLeg {
   uint32_t latch_after_packets_ = 3;
   SocketAddress latch_candidate_;
   uint32_t latch_candidate_packets_ = 0;
+  std::optional<NetImpairment> path_;  // network thread: Impairment::network
   uint64_t loss_threshold_ = 0;  // a packet is dropped when the next random number is below this
   uint64_t rng_state_ = 0;
   uint8_t payload_type_ = 0;
-  bool sending_ = true;
-  bool playing_ = true;
+  std::atomic<bool> sending_{true};  // written by set_direction() (any thread), read by the media thread
+  std::atomic<bool> playing_{true};
+  bool was_sending_ = true;          // media thread: detects a resume (marker bit)
+  struct PendingRetarget {
+    SocketAddress remote;
+    std::optional<rtp::SrtpKey> remote_key;
+  };
+  void apply_retarget() noexcept;    // network thread
+  std::atomic<PendingRetarget*> pending_retarget_{nullptr};  // control -> network thread
+  std::atomic<PendingRetarget*> retired_retarget_{nullptr};  // network -> control thread (freed there)
+  std::atomic<uint64_t> retargets_applied_{0};
+  std::optional<rtp::SrtpKey> local_key_;  // our key, kept for re-keying the receive side
   std::atomic<uint32_t> ssrc_{0};            // written by the media thread, read by any
   std::atomic<bool> ssrc_collision_{false};   // set by the network thread, handled by the media thread
   uint64_t ssrc_rng_ = 0;                     // media thread: picks a new SSRC after a collision

@@ -1,8 +1,9 @@
 // Audio devices as the media thread sees them: a source it reads 10 ms from each tick and a sink it
 // writes 10 ms to. read() and write() are [rt]; creating and finishing a device is not.
 //
-// Devices here: null (silence in, discard out) and WAV files (wav_device.hpp). ALSA arrives with a
-// later issue behind the same interfaces.
+// Devices: null (silence in, discard out, here), WAV files (wav_device.hpp), music/announcement
+// clips (pcm_player.hpp), call-progress tones (tone_source.hpp) and, when built with ALSA, sound
+// cards (alsa/alsa_device.hpp: their own I/O thread, drift absorbed by drift_compensator.hpp).
 #pragma once
 
 #include <cstdint>

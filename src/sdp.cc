@@ -56,36 +56,55 @@ Result<SessionDescription> parse_sdp(std::string_view text) {
   MediaDirection session_direction = MediaDirection::sendrecv;
   bool session_direction_set = false;
   size_t line_number = 0;
+  char line_type = '?';
   auto bad = [&](const std::string& what) {
-    return Error{Errc::bad_format, "SDP line " + std::to_string(line_number) + ": " + what};
+    std::string message = "SDP line " + std::to_string(line_number) + " (";
+    message.push_back(line_type);
+    message.append("=): ").append(what);
+    return Error{Errc::bad_format, std::move(message)};
   };
   while (!text.empty()) {
     ++line_number;
     const size_t end = text.find('\n');
     std::string_view line = text.substr(0, end);
     text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    // CR of CRLF, and trailing blanks some phones leave (they would break the last field).
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
     if (line.empty()) continue;
-    if (line.size() < 2 || line[1] != '=') return bad("not a <type>=<value> line: '" + std::string(line) + "'");
+    line_type = (line[0] >= 'a' && line[0] <= 'z') ? line[0] : '?';
+    // The line itself is not echoed: a broken a=crypto line may carry key material.
+    if (line.size() < 2 || line[1] != '=') return bad("not a <type>=<value> line");
     const char type = line[0];
     const std::string_view value = line.substr(2);
     SdpMedia* media = sdp.media.empty() ? nullptr : &sdp.media.back();
 
-    if (type == 'c') {  // c=IN IP4 127.0.0.1
+    if (type == 'o') {  // o=- 8000 8001 IN IP4 192.0.2.10 (RFC 8866 §5.2)
       const auto f = split(value, ' ');
-      if (f.size() != 3 || f[0] != "IN" || (f[1] != "IP4" && f[1] != "IP6")) return bad("malformed c= line");
+      if (f.size() != 6) return bad("needs 6 fields");
+      SdpOrigin origin;
+      origin.username = std::string(f[0]);
+      origin.session_id = std::string(f[1]);
+      if (!to_number(f[2], origin.version)) origin.version = 0;  // lenient: some stacks overflow 64 bits
+      origin.address = std::string(f[5]);
+      sdp.origin = std::move(origin);
+    } else if (type == 'c') {  // c=IN IP4 127.0.0.1
+      const auto f = split(value, ' ');
+      if (f.size() != 3 || f[0] != "IN" || (f[1] != "IP4" && f[1] != "IP6")) return bad("expected 'IN IP4|IP6 <address>'");
       std::string address(f[2].substr(0, f[2].find('/')));  // drop a multicast TTL
       (media ? media->connection_address : sdp.connection_address) = address;
     } else if (type == 'm') {  // m=audio 49170 RTP/AVP 0 8 97
       const auto f = split(value, ' ');
-      if (f.size() < 3) return bad("m= line needs media, port and protocol");
+      if (f.size() < 3) return bad("needs media, port and protocol");
       SdpMedia m;
       m.media = std::string(f[0]);
       unsigned port = 0;
-      if (!to_number(f[1].substr(0, f[1].find('/')), port) || port > 65535) return bad("bad port '" + std::string(f[1]) + "'");
+      if (!to_number(f[1].substr(0, f[1].find('/')), port)) return bad("port not a number");
+      if (port > 65535) return bad("port out of range");
       m.port = static_cast<uint16_t>(port);
       m.protocol = std::string(f[2]);
-      if (m.protocol.rfind("RTP/", 0) == 0) {
+      for (size_t i = 3; i < f.size(); ++i) m.formats.emplace_back(f[i]);
+      // RTP/AVP, RTP/SAVP, RTP/AVPF, RTP/SAVPF, UDP/TLS/RTP/SAVPF (RFC 5764): formats are payload types.
+      if (m.protocol.find("RTP/") != std::string::npos) {
         for (size_t i = 3; i < f.size(); ++i) {
           unsigned pt = 0;
           if (!to_number(f[i], pt) || pt > 127) return bad("bad payload type '" + std::string(f[i]) + "'");
@@ -118,7 +137,7 @@ Result<SessionDescription> parse_sdp(std::string_view text) {
       if (name == "rtpmap" || name == "fmtp") {
         const size_t space = arg.find(' ');
         unsigned pt = 0;
-        if (space == std::string_view::npos || !to_number(arg.substr(0, space), pt)) return bad("malformed a=" + std::string(name));
+        if (space == std::string_view::npos || !to_number(arg.substr(0, space), pt)) return bad("malformed a=" + std::string(name) + " (needs '<payload type> <value>')");
         SdpCodec* codec = nullptr;
         for (SdpCodec& c : media->codecs) {
           if (c.payload_type == pt) codec = &c;
@@ -137,6 +156,7 @@ Result<SessionDescription> parse_sdp(std::string_view text) {
         codec->name = std::string(parts[0]);
         codec->clock_rate_hz = rate;
         codec->channels = static_cast<uint16_t>(channels);
+        codec->has_rtpmap = true;
       } else if (name == "ptime" || name == "maxptime") {
         const std::string number(arg);  // RFC 8866 allows fractions ("20.0")
         char* rest = nullptr;
@@ -146,19 +166,29 @@ Result<SessionDescription> parse_sdp(std::string_view text) {
       } else if (name == "rtcp-mux") {
         media->rtcp_mux = true;
       } else if (name == "rtcp") {  // RFC 3605: a=rtcp:53020 [IN IP4 addr]
+        const auto f = split(arg, ' ');
         unsigned port = 0;
-        if (!to_number(arg.substr(0, arg.find(' ')), port) || port == 0 || port > 65535) return bad("bad a=rtcp port");
+        if (f.empty() || !to_number(f[0], port) || port == 0 || port > 65535) return bad("bad a=rtcp port");
         media->rtcp_port = static_cast<uint16_t>(port);
+        if (f.size() == 4 && f[1] == "IN" && (f[2] == "IP4" || f[2] == "IP6")) {
+          media->rtcp_address = std::string(f[3]);
+        } else if (f.size() != 1) {
+          return bad("a=rtcp address is not 'IN IP4|IP6 <address>'");
+        }
       } else if (name == "crypto") {  // RFC 4568: a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:KEY|2^20 [params]
         const auto f = split(arg, ' ');
         SdpCrypto c;
         if (f.size() < 3 || !to_number(f[0], c.tag)) return bad("malformed a=crypto");
         c.suite = std::string(f[1]);
         c.key_params = std::string(f[2]);
+        for (size_t i = 3; i < f.size(); ++i) {
+          if (!c.session_params.empty()) c.session_params.push_back(' ');
+          c.session_params.append(f[i]);
+        }
         media->crypto.push_back(std::move(c));
       }
     }
-    // v=, o=, s=, t=, b=, i=, u=, e=, p=, k=, r=, z= carry nothing offhook needs.
+    // v=, s=, t=, b=, i=, u=, e=, p=, k=, r=, z= carry nothing offhook needs.
   }
   if (session_direction_set) {
     for (SdpMedia& m : sdp.media) {

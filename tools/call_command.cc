@@ -10,6 +10,7 @@
 #include "core/clock.hpp"
 #include "rtp/srtp_session.hpp"
 #include "rtp/telephone_event.hpp"
+#include "sim/profiles.hpp"
 #include "src/call_leg.hpp"
 #include "src/engine.hpp"
 #include "src/wav_device.hpp"
@@ -24,7 +25,10 @@ const char* const kCallUsage =
     "               [--port-a N] [--port-b N] [--key-a INLINE] [--key-b INLINE]\n"
     "               [--simd scalar|sse2|avx2] [--loss PCT] [--seed N] [--jb fixed|adaptive]\n"
     "               [--dtmf KEYS]   (A presses KEYS as RFC 4733 events; B reports what it received)\n"
+    "               [--profile lan|wifi|mobile|lossy|satellite|congested] [--jitter MS]\n"
     "  --loss PCT drops PCT % of the packets in each direction (seeded by --seed, default 1)\n"
+    "  --profile NAME sends each direction through a simulated network path (delay, jitter, spikes,\n"
+    "  burst loss, reordering); --jitter MS adds exponential jitter of that mean (with --loss: on top)\n"
     "  SUITE: AES_CM_128_HMAC_SHA1_80 (default), AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM,\n"
     "         AES_256_CM_HMAC_SHA1_80, or none for plain RTP\n";
 
@@ -48,7 +52,8 @@ void print_direction(const char* label, const CallLegStats& tx, const CallLegSta
 int run_call(int argc, char** argv) {
   auto opts_result = parse_options(argc, argv, 2,
                                    {"--in", "--out", "--codec", "--srtp", "--duration", "--ptime", "--jitter-delay",
-                                    "--port-a", "--port-b", "--key-a", "--key-b", "--simd", "--loss", "--seed", "--jb", "--dtmf"},
+                                    "--port-a", "--port-b", "--key-a", "--key-b", "--simd", "--loss", "--seed", "--jb", "--dtmf",
+                                    "--profile", "--jitter"},
                                    {"--ipv6"});
   if (!opts_result) return fail(opts_result.error(), kExitUsage);
   const auto& opts = *opts_result;
@@ -74,7 +79,25 @@ int run_call(int argc, char** argv) {
                   kExitUsage);
     }
   }
-  const std::string jb = opts.count("--jb") ? opts.at("--jb") : "fixed";
+  double jitter_ms = 0;
+  if (opts.count("--jitter")) {
+    char* end = nullptr;
+    jitter_ms = std::strtod(opts.at("--jitter").c_str(), &end);
+    if (opts.at("--jitter").empty() || *end != '\0' || !(jitter_ms >= 0 && jitter_ms <= 1000)) {
+      return fail(Error{Errc::invalid_argument, "--jitter must be 0..1000 ms, got '" + opts.at("--jitter") + "'"},
+                  kExitUsage);
+    }
+  }
+  // A simulated path (profile and/or jitter) on each direction's send side; plain --loss alone keeps
+  // the independent loss of earlier versions.
+  std::optional<sim::NetworkConfig> path;
+  if (opts.count("--profile") || jitter_ms > 0) {
+    auto config = sim::impairment_config(opts.count("--profile") ? opts.at("--profile") : "", loss_pct, jitter_ms);
+    if (!config) return fail(config.error(), kExitUsage);
+    path = *config;
+    loss_pct = 0;  // inside the path model now
+  }
+  const std::string jb = opts.count("--jb") ? opts.at("--jb") : (path ? "adaptive" : "fixed");
   const std::string dtmf = opts.count("--dtmf") ? opts.at("--dtmf") : "";
   for (char key : dtmf) {
     if (rtp::dtmf_event_code(key) < 0) {
@@ -138,8 +161,8 @@ int run_call(int argc, char** argv) {
     c->jitter_buffer = jb == "adaptive" ? JitterBufferMode::adaptive : JitterBufferMode::fixed;
   }
   // Each direction loses its own packets: A -> B from the seed, B -> A from the next one.
-  config_a.impairment = Impairment{.loss_pct = loss_pct, .seed = static_cast<uint64_t>(*seed)};
-  config_b.impairment = Impairment{.loss_pct = loss_pct, .seed = static_cast<uint64_t>(*seed) + 1};
+  config_a.impairment = Impairment{.loss_pct = loss_pct, .seed = static_cast<uint64_t>(*seed), .network = path};
+  config_b.impairment = Impairment{.loss_pct = loss_pct, .seed = static_cast<uint64_t>(*seed) + 1, .network = path};
   config_a.local = *loopback;
   config_a.local.set_port(static_cast<uint16_t>(*port_a));
   config_b.local = *loopback;

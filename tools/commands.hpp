@@ -14,6 +14,9 @@ int run_recv(int argc, char** argv);
 extern const char* const kJbsimUsage;
 int run_jbsim(int argc, char** argv);
 
+extern const char* const kDemoUsage;
+int run_demo(int argc, char** argv);
+
 extern const char* const kAecUsage;
 int run_aec(int argc, char** argv);
 

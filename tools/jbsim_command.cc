@@ -4,8 +4,11 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "sim/jbsim.hpp"
+#include "sim/plot_svg.hpp"
 #include "sim/trace.hpp"
 #include "tools/cli_common.hpp"
 #include "tools/commands.hpp"
@@ -16,13 +19,14 @@ const char* const kJbsimUsage =
     "  offhook jbsim --trace T.csv --out decisions.csv [--reference speex]\n"
     "                [--min-delay MS] [--max-delay MS] [--nominal-delay MS] [--fixed] [--quiet]\n"
     "                [--quantile PERMILLE] [--forget PERMILLE] [--min-window MS] [--shrink-margin MS]\n"
-    "                [--shrink-hold MS]\n"
-    "  runs the trace through the jitter buffer in simulated time (20 ms frames)\n";
+    "                [--shrink-hold MS] [--plot FILE.svg]\n"
+    "  runs the trace through the jitter buffer in simulated time (20 ms frames); --plot draws the\n"
+    "  network delay, target and playout delay, losses, concealment, stretch and shrink over time\n";
 
 int run_jbsim(int argc, char** argv) {
   auto opts_result = parse_options(argc, argv, 2,
                                    {"--trace", "--out", "--reference", "--min-delay", "--max-delay", "--nominal-delay", "--quantile",
-                                    "--forget", "--min-window", "--shrink-margin", "--shrink-hold"},
+                                    "--forget", "--min-window", "--shrink-margin", "--shrink-hold", "--plot"},
                                    {"--fixed", "--quiet"});
   if (!opts_result) return fail(opts_result.error(), kExitUsage);
   const auto& opts = *opts_result;
@@ -75,6 +79,31 @@ int run_jbsim(int argc, char** argv) {
     if (!f || !(f << text) || !f.flush()) {
       std::remove(opts.at("--out").c_str());
       return fail(Error{Errc::io_error, "cannot write '" + opts.at("--out") + "'"});
+    }
+  }
+  if (opts.count("--plot")) {
+    const std::string& path = opts.at("--plot");
+    std::vector<sim::JbTimelinePoint> timeline;
+    if (options.kind == sim::JbKind::offhook) {
+      auto t = sim::jb_timeline(*trace, options);
+      if (!t) return fail(t.error());
+      timeline = std::move(*t);
+    }
+    std::string name = opts.at("--trace");
+    if (const size_t slash = name.find_last_of('/'); slash != std::string::npos) name.erase(0, slash + 1);
+    const rtp::JbStats& s = result->stats;
+    std::string title = "jbsim " + name + (options.kind == sim::JbKind::speex ? " (speexdsp reference)" : " (offhook)");
+    if (options.kind == sim::JbKind::offhook) {
+      char buf[160];
+      std::snprintf(buf, sizeof buf, ": waiting mean %.1f ms, p95 %.0f ms; concealed %.2f %%", s.waiting_mean_ms(),
+                    s.waiting_p95_ms(), 100.0 * s.concealed_samples_ratio());
+      title += buf;
+    }
+    const std::string svg = sim::plot_jbsim_svg(*trace, *result, timeline, {.title = title});
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    if (!f || !(f << svg) || !f.flush()) {
+      std::remove(path.c_str());
+      return fail(Error{Errc::io_error, "cannot write '" + path + "'"});
     }
   }
   if (options.kind == sim::JbKind::offhook && !opts.count("--quiet")) {

@@ -1,5 +1,6 @@
 // offhook: the command-line front end of the engine. Subcommands live in tools/<name>_command.cc.
 //
+//   offhook demo ...   the attended transfer: three phones A, B, C over real UDP with SRTP
 //   offhook call ...   two phones over real UDP with SRTP (see `offhook call --help`)
 //   offhook jbsim ...  a packet trace through the jitter buffer in simulated time
 #include <cstdio>
@@ -16,6 +17,7 @@ struct Command {
 };
 
 const Command kCommands[] = {
+    {"demo", offhook::cli::run_demo, &offhook::cli::kDemoUsage},
     {"call", offhook::cli::run_call, &offhook::cli::kCallUsage},
     {"send", offhook::cli::run_send, &offhook::cli::kSendUsage},
     {"recv", offhook::cli::run_recv, &offhook::cli::kRecvUsage},

@@ -18,11 +18,15 @@ holder=$!
 for _ in $(seq 50); do [[ -s $work/port ]] && break; sleep 0.1; done
 busy_port=$(cat "$work/port")
 
-check() {  # check NAME EXPECTED_WORD ARGS...
+check() {  # check NAME EXPECTED_WORD ARGS...   (offhook call; OFFHOOK_CMD=demo for offhook demo)
   local name=$1 word=$2
   shift 2
   local out="$work/out_$name.wav"
-  "$offhook" call --out "$out" "$@" 2>"$work/err" >/dev/null
+  if [[ ${OFFHOOK_CMD:-call} == demo ]]; then
+    "$offhook" demo --out "$out" "$@" 2>"$work/err" >/dev/null
+  else
+    "$offhook" call --out "$out" "$@" 2>"$work/err" >/dev/null
+  fi
   local rc=$?
   local lines
   lines=$(wc -l <"$work/err")
@@ -50,5 +54,14 @@ check port_in_use    "$busy_port"     --in "$speech" --port-a "$busy_port"
 check bad_duration   "duration"       --in "$speech" --duration abc
 check unknown_option "--frobnicate"   --in "$speech" --frobnicate
 
-echo "$((10 - failures)) passed, $failures failed"
+# offhook demo: bad material and flags fail before any phone starts (and write no --out folder).
+OFFHOOK_CMD=demo check demo_missing_wav "no such file" --b-in "$work/missing.wav"
+OFFHOOK_CMD=demo check demo_stereo      "channel"      --a-in "$work/stereo.wav"
+OFFHOOK_CMD=demo check demo_codec       "G.726"        --codec G.726
+OFFHOOK_CMD=demo check demo_profile     "known"        --profile moon
+OFFHOOK_CMD=demo check demo_suite       "AES_CM_999"   --srtp AES_CM_999
+OFFHOOK_CMD=demo check demo_country     "XX"           --country XX
+OFFHOOK_CMD=demo check demo_talk        "talk-s"       --talk-s 0
+
+echo "$((17 - failures)) passed, $failures failed"
 [[ $failures -eq 0 ]]
