@@ -54,6 +54,7 @@ Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& config) {
   engine->media_ports_.assign(config.max_ports, MediaPort{});
   engine->port_used_.assign(config.max_ports, 0);
   engine->port_leg_.assign(config.max_ports, nullptr);
+  engine->port_dsp_.resize(config.max_ports);
   engine->commands_ = std::make_unique<SpscRing<Command, kCommandRing>>();
   engine->epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   engine->stop_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -103,14 +104,36 @@ Status Engine::attach(CallLeg& leg, AudioSource& source, AudioSink& sink) {
 }
 
 Result<EnginePort> Engine::add_leg(CallLeg& leg) { return add_port(&leg, nullptr, nullptr, nullptr); }
-Result<EnginePort> Engine::add_device(AudioSource& source, AudioSink& sink) {
-  return add_port(nullptr, &source, &sink, nullptr);
+Result<EnginePort> Engine::add_device(AudioSource& source, AudioSink& sink, const DeviceProcessing& processing) {
+  std::unique_ptr<DeviceDsp> dsp;
+  if (processing.echo_cancellation || processing.noise_suppression || processing.agc || processing.vad) {
+    dsp = std::make_unique<DeviceDsp>();
+    dsp->far.assign(samples_in_ms(bridge_rate_hz_, 10), 0);
+    if (processing.echo_cancellation) {
+      auto aec = dsp::EchoCanceller::create({.rate_hz = bridge_rate_hz_, .tail_ms = processing.echo_tail_ms});
+      if (!aec) return std::move(aec).error();
+      dsp->aec = std::move(*aec);
+    }
+    if (processing.noise_suppression || processing.agc || processing.vad) {
+      auto pre = dsp::Preprocessor::create({.rate_hz = bridge_rate_hz_, .noise_suppression = processing.noise_suppression,
+                                            .agc = processing.agc, .vad = processing.vad});
+      if (!pre) return std::move(pre).error();
+      dsp->pre = std::move(*pre);
+    }
+  }
+  return add_port(nullptr, &source, &sink, nullptr, std::move(dsp));
+}
+
+bool Engine::device_voice(EnginePort port) const noexcept {
+  // port_dsp_ only changes under control_mutex_ in add/remove; reading the flag is lock-free.
+  return port < port_dsp_.size() && port_dsp_[port] && port_dsp_[port]->voice.load(std::memory_order_relaxed);
 }
 Result<EnginePort> Engine::add_source(AudioSource& source) { return add_port(nullptr, &source, nullptr, nullptr); }
 Result<EnginePort> Engine::add_sink(AudioSink& sink) { return add_port(nullptr, nullptr, &sink, nullptr); }
 Result<EnginePort> Engine::add_tone(ToneSource& tone) { return add_port(nullptr, &tone, nullptr, &tone); }
 
-Result<EnginePort> Engine::add_port(CallLeg* leg, AudioSource* source, AudioSink* sink, ToneSource* tone) {
+Result<EnginePort> Engine::add_port(CallLeg* leg, AudioSource* source, AudioSink* sink, ToneSource* tone,
+                                    std::unique_ptr<DeviceDsp> dsp) {
   const uint32_t rate = leg != nullptr ? leg->device_rate_hz() : source != nullptr ? source->rate_hz() : sink->rate_hz();
   if (rate != bridge_rate_hz_ || (source && source->rate_hz() != rate) || (sink && sink->rate_hz() != rate)) {
     return Error{Errc::not_supported, "port rate " + std::to_string(rate) + " Hz differs from the bridge rate " +
@@ -138,13 +161,15 @@ Result<EnginePort> Engine::add_port(CallLeg* leg, AudioSource* source, AudioSink
       }
     }
   }
-  Command open{.op = Command::Op::open, .a = port, .leg = leg, .source = source, .sink = sink, .tone = tone};
+  Command open{.op = Command::Op::open, .a = port, .leg = leg, .source = source, .sink = sink, .tone = tone,
+               .dsp = dsp.get()};
   if (auto s = post(open); !s) {
     network_legs_[port].store(nullptr, std::memory_order_release);
     return std::move(s).error();
   }
   port_used_[port] = 1;
   port_leg_[port] = leg;
+  port_dsp_[port] = std::move(dsp);
   return port;
 }
 
@@ -168,6 +193,7 @@ Status Engine::remove(EnginePort port) {
   wait_for_threads(commands_posted_);
   port_used_[port] = 0;
   port_leg_[port] = nullptr;
+  port_dsp_[port].reset();
   return ok();
 }
 
@@ -260,8 +286,8 @@ void Engine::apply(const Command& c) noexcept {
     case Command::Op::open: {
       const std::optional<PortId> bridge_port = bridge_->open_port();
       if (!bridge_port) return;  // cannot happen: the bridge has as many ports as the engine
-      port = MediaPort{.open = true, .bridge_port = *bridge_port, .leg = c.leg, .source = c.source, .sink = c.sink,
-                       .tone = c.tone};
+      port = MediaPort{.dsp = c.dsp, .open = true, .bridge_port = *bridge_port, .leg = c.leg, .source = c.source,
+                       .sink = c.sink, .tone = c.tone};
       return;
     }
     case Command::Op::close:
@@ -299,6 +325,7 @@ void Engine::run_bridge(uint64_t now_us) noexcept {
       p.leg->tick_playout(now_us, port_frame_);
     } else {
       p.source->read(port_frame_);
+      if (p.dsp != nullptr) process_capture(*p.dsp);
     }
     const std::span<const int16_t> got = port_frame_.samples();
     const size_t n = std::min(got.size(), in.size());
@@ -315,7 +342,16 @@ void Engine::run_bridge(uint64_t now_us) noexcept {
     std::copy_n(out.begin(), std::min(out.size(), port_frame_.size()), port_frame_.data.begin());
     if (p.leg != nullptr) p.leg->tick_capture(now_us, port_frame_);
     if (p.sink != nullptr) p.sink->write(port_frame_);
+    if (p.dsp != nullptr) std::copy_n(port_frame_.data.begin(), std::min(p.dsp->far.size(), port_frame_.size()), p.dsp->far.begin());
   }
+}
+
+// [rt] Microphone -> echo canceller (reference: what the sink played) -> preprocessor, in place.
+void Engine::process_capture(DeviceDsp& dsp) noexcept {
+  const std::span<int16_t> mic = port_frame_.samples();
+  if (mic.size() != dsp.far.size()) return;  // a source of another size: left as it is
+  if (dsp.aec) dsp.aec->process(dsp.far, mic, mic);
+  if (dsp.pre) dsp.voice.store(dsp.pre->process(mic).voice, std::memory_order_relaxed);
 }
 
 Status Engine::start() {

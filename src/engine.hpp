@@ -29,7 +29,9 @@
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
+#include "dsp/echo/echo_canceller.hpp"
 #include "dsp/kernels.hpp"
+#include "dsp/preprocess/preprocessor.hpp"
 #include "core/spsc_ring.hpp"
 #include "dsp/tone/call_progress.hpp"
 #include "src/bridge.hpp"
@@ -60,6 +62,17 @@ struct EngineConfig {
 // A port of the engine's bridge: the handle add_*() returns.
 using EnginePort = uint16_t;
 
+// The capture pipeline of a device port (a handset or speakerphone): the microphone's 10 ms goes
+// through the echo canceller (reference: what the port's sink played, delay found by the canceller
+// itself), then noise suppression / AGC / VAD (speexdsp's preprocessor), before the bridge.
+struct DeviceProcessing {
+  bool echo_cancellation = false;
+  uint32_t echo_tail_ms = 200;
+  bool noise_suppression = false;
+  bool agc = false;
+  bool vad = false;  // the verdict is kept per port (Engine::device_voice)
+};
+
 struct EngineStats {
   uint64_t ticks = 0;
   uint64_t late_ticks = 0;   // ticks that started more than one tick late
@@ -84,7 +97,10 @@ class Engine {
   // the engine is destroyed). Rates must equal EngineConfig::bridge_rate_hz (a leg's device rate:
   // CallLegConfig::device_rate_hz; the leg resamples to its codec).
   Result<EnginePort> add_leg(CallLeg& leg);
-  Result<EnginePort> add_device(AudioSource& source, AudioSink& sink);  // a handset: talks and hears
+  Result<EnginePort> add_device(AudioSource& source, AudioSink& sink,  // a handset: talks and hears
+                                const DeviceProcessing& processing = {});
+  // Any thread: the VAD's last verdict on a device port with DeviceProcessing::vad (false otherwise).
+  bool device_voice(EnginePort port) const noexcept;
   Result<EnginePort> add_source(AudioSource& source);  // talks only: a microphone, music on hold, a tone
   Result<EnginePort> add_sink(AudioSink& sink);        // hears only: a recorder, a loudspeaker
   Result<EnginePort> add_tone(ToneSource& tone);       // a source that play_tone()/stop_tone() drive
@@ -112,6 +128,13 @@ class Engine {
   void media_loop_ticks() noexcept;
   void network_loop() noexcept;
 
+  // A device port's capture pipeline, owned by the control side, used by the media thread.
+  struct DeviceDsp {
+    std::unique_ptr<dsp::EchoCanceller> aec;
+    std::unique_ptr<dsp::Preprocessor> pre;
+    std::vector<int16_t> far;  // what the port's sink played last tick: the echo reference
+    std::atomic<bool> voice{false};
+  };
   // Control -> media thread.
   struct Command {
     enum class Op : uint8_t { open, close, connect, disconnect, tone_play, tone_stop } op;
@@ -121,10 +144,12 @@ class Engine {
     AudioSource* source = nullptr;
     AudioSink* sink = nullptr;
     ToneSource* tone = nullptr;
+    DeviceDsp* dsp = nullptr;
     dsp::CallProgressTone tone_kind{};
   };
   // What the media thread keeps per engine port.
   struct MediaPort {
+    DeviceDsp* dsp = nullptr;
     bool open = false;
     PortId bridge_port = 0;
     CallLeg* leg = nullptr;
@@ -132,11 +157,13 @@ class Engine {
     AudioSink* sink = nullptr;
     ToneSource* tone = nullptr;
   };
-  Result<EnginePort> add_port(CallLeg* leg, AudioSource* source, AudioSink* sink, ToneSource* tone);
+  Result<EnginePort> add_port(CallLeg* leg, AudioSource* source, AudioSink* sink, ToneSource* tone,
+                              std::unique_ptr<DeviceDsp> dsp = nullptr);
   Status post(const Command& command);          // control thread, holding control_mutex_
   void apply(const Command& command) noexcept;  // [rt] media thread (or control thread when stopped)
   void drain_commands() noexcept;               // [rt]
   void run_bridge(uint64_t now_us) noexcept;    // [rt]
+  void process_capture(DeviceDsp& dsp) noexcept;  // [rt]
   void wait_for_threads(uint64_t command_seq);  // control thread: both threads passed command_seq
   Status check_port(EnginePort port) const;
 
@@ -145,6 +172,7 @@ class Engine {
   std::mutex control_mutex_;                         // control thread(s) only
   std::vector<uint8_t> port_used_;                   // control thread's view of open ports
   std::vector<CallLeg*> port_leg_;                   // control thread: which ports are legs
+  std::vector<std::unique_ptr<DeviceDsp>> port_dsp_; // control thread owns; media thread uses
   uint64_t commands_posted_ = 0;                     // control thread
   std::unique_ptr<SpscRing<Command, kCommandRing>> commands_;
   std::atomic<uint64_t> commands_applied_{0};        // media thread -> control thread

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <thread>
 
+#include "src/pcm_player.hpp"
 #include "tests/support/rt_probe.hpp"
 
 namespace offhook {
@@ -54,7 +55,15 @@ class Ear final : public AudioSink {
       const double power = (s1 * s1 + s2 * s2 - 2 * std::cos(w) * s1 * s2) / (kFrame * kFrame);
       if (power > 1e5) heard[ph][v].fetch_add(1, std::memory_order_relaxed);
     }
+    if (ph == 1) {
+      frames.fetch_add(1, std::memory_order_relaxed);
+      for (int16_t x : frame.samples()) {
+        if (x > 300 || x < -300) loud_samples.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
   }
+  std::atomic<uint64_t> frames{0};
+  std::atomic<uint64_t> loud_samples{0};  // phase 1: samples above about -40 dBFS
   uint64_t count(int ph, size_t voice) const { return heard[ph][voice].load(); }
   std::atomic<int> phase{0};
   std::array<std::array<std::atomic<uint64_t>, kVoices.size()>, 6> heard{};
@@ -197,6 +206,76 @@ TEST(EngineBridgeTest, PortErrorsAreReported) {
   EXPECT_TRUE(engine.add_sink(ear)) << "the port is free again";
 }
 
+// A speakerphone in a room: the microphone picks up what the loudspeaker played 30 ms earlier,
+// 6 dB down, plus nothing else.
+class EchoRoom final : public AudioSource, public AudioSink {
+ public:
+  uint32_t rate_hz() const noexcept override { return kRate; }
+  void write(const AudioFrame& frame) noexcept override {
+    for (int16_t s : frame.samples()) line_[w_++ % line_.size()] = s;
+  }
+  bool read(AudioFrame& frame) noexcept override {
+    frame.reset(kRate, 1, kFrame);
+    for (size_t i = 0; i < kFrame; ++i) {
+      const size_t at = r_ + i;  // 30 ms behind the writer (it has written 480 + r_ samples)
+      frame.data[i] = static_cast<int16_t>(w_ >= kDelay + at ? line_[at % line_.size()] / 2 : 0);
+    }
+    if (w_ >= kDelay + r_ + kFrame) r_ += kFrame;
+    return true;
+  }
+
+ private:
+  static constexpr size_t kDelay = kRate * 30 / 1000;
+  std::array<int16_t, kRate> line_{};
+  size_t w_ = 0, r_ = 0;
+};
+
+// The device port's capture pipeline cancels the loudspeaker's echo before the bridge: the far
+// party (here a tone source) does not hear itself back.
+TEST(EngineBridgeTest, DeviceEchoIsCancelledBeforeTheBridge) {
+  auto run = [](bool aec) {
+    SimulatedClock clock(0);
+    auto e = Engine::create({.clock = &clock, .bridge_rate_hz = kRate});
+    EXPECT_TRUE(e);
+    Engine& engine = **e;
+    EchoRoom room;
+    auto far_party = PcmPlayer::create([] {
+      std::vector<int16_t> v(kRate * 4);  // a chirpy far-end "voice": two tones changing every 100 ms
+      for (size_t i = 0; i < v.size(); ++i) {
+        const double f = 300 + 150.0 * static_cast<double>((i / 1600) % 7);
+        v[i] = static_cast<int16_t>(5000 * std::sin(2 * M_PI * f * static_cast<double>(i) / kRate) +
+                                    3000 * std::sin(2 * M_PI * 2.7 * f * static_cast<double>(i) / kRate));
+      }
+      return v;
+    }(), kRate);
+    EXPECT_TRUE(far_party);
+    Ear echo_heard;
+    auto dev = engine.add_device(room, room, {.echo_cancellation = aec});
+    auto far_port = engine.add_source(**far_party);
+    auto far_ear = engine.add_sink(echo_heard);
+    EXPECT_TRUE(dev && far_port && far_ear);
+    EXPECT_TRUE(engine.connect(*far_port, *dev));  // the loudspeaker plays the far party
+    EXPECT_TRUE(engine.connect(*dev, *far_ear));   // the far party hears the microphone
+    EXPECT_TRUE(engine.start());
+    for (int tick = 0; tick < 400; ++tick) {  // 4 s
+      const uint64_t before = engine.stats().ticks;
+      clock.advance(10'000);
+      for (int spin = 0; spin < 2000 && engine.stats().ticks == before; ++spin) std::this_thread::sleep_for(std::chrono::microseconds(50));
+      if (tick == 200) echo_heard.phase.store(1);  // the last 2 s: converged
+    }
+    engine.stop();
+    return std::pair{echo_heard.frames.load(), echo_heard.loud_samples.load()};
+  };
+  const auto [frames_off, loud_off] = run(false);
+  const auto [frames_on, loud_on] = run(true);
+  RecordProperty("loud_samples_without_aec", static_cast<int>(loud_off));
+  RecordProperty("loud_samples_with_aec", static_cast<int>(loud_on));
+  EXPECT_GT(frames_off, 150u);
+  EXPECT_GT(frames_on, 150u);
+  EXPECT_GT(loud_off, 10000u) << "without the canceller the far party hears its echo";
+  EXPECT_LT(loud_on * 20, loud_off) << "with it, the echo is mostly gone (" << loud_on << " vs " << loud_off << " loud samples)";
+}
+
 // Counts allocations and mutex locks on the engine's media thread over its whole life.
 class ProbeObserver final : public MediaThreadObserver {
  public:
@@ -236,7 +315,7 @@ TEST(EngineBridgeTest, RewiringAndTonesDoNotAllocateOnTheMediaThread) {
   ASSERT_TRUE(l2) << l2.error().message;
   (*l1)->set_remote((*l2)->local_address());
   (*l2)->set_remote((*l1)->local_address());
-  auto dev = engine.add_device(voice, speaker);
+  auto dev = engine.add_device(voice, speaker, {.echo_cancellation = true, .noise_suppression = true, .vad = true});
   auto rec = engine.add_sink(ear);
   auto tp = engine.add_tone(**tone);
   auto mp = engine.add_source(music);
