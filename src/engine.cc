@@ -392,6 +392,7 @@ void Engine::media_loop_ticks() noexcept {
   while (!stopping_.load(std::memory_order_acquire)) {
     clock_->sleep_until(next_us);
     if (stopping_.load(std::memory_order_acquire)) break;
+    if (observer_ != nullptr) observer_->on_tick_begin();
     const uint64_t now_us = clock_->now_us();
     if (now_us > next_us + tick_us_) ++media_stats_.late_ticks;
     for (size_t i = 0; i < attachments_.size(); ++i) {
@@ -413,6 +414,7 @@ void Engine::media_loop_ticks() noexcept {
       ++media_stats_.resyncs;
     }
     published_.store(media_stats_);
+    if (observer_ != nullptr) observer_->on_tick_end();
   }
 }
 

@@ -48,6 +48,9 @@ class MediaThreadObserver {
   virtual ~MediaThreadObserver() = default;
   virtual void on_media_thread_start() = 0;
   virtual void on_media_thread_stop() = 0;
+  // Around each tick's work, after the sleep (a simulated clock's sleep takes a mutex by design).
+  virtual void on_tick_begin() {}
+  virtual void on_tick_end() {}
 };
 
 struct EngineConfig {
