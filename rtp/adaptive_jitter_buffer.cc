@@ -296,6 +296,7 @@ const JbDecision& AdaptiveJitterBuffer::emit_missing(uint64_t) noexcept {
 const JbDecision& AdaptiveJitterBuffer::pull(uint64_t now_us) noexcept {
   decision_.count = 0;
   decision_.payloads = {};
+  decision_.next_payload = {};
   if (!started_) {
     decision_.action = JbAction::idle;
     return decision_;
@@ -334,7 +335,14 @@ const JbDecision& AdaptiveJitterBuffer::pull(uint64_t now_us) noexcept {
     offset_us_ = now - p->media_us;
   } else {
     const int64_t due = p->media_us + offset_us_;
-    if (now + half < due) return emit_missing(now_us);  // the packets before `p` are missing
+    if (now + half < due) {  // the packets before `p` are missing
+      const JbDecision& d = emit_missing(now_us);
+      // `p` is the very next frame: the missing one is its predecessor, which its FEC describes.
+      if (d.action == JbAction::conceal && due - now <= frame_us_ + half) {
+        decision_.next_payload = {slot_bytes(p->seq), p->size};
+      }
+      return decision_;
+    }
     if (now - due > half) {  // overdue: the schedule slips
       offset_us_ = now - p->media_us;
       slipped_at_us_ = now;

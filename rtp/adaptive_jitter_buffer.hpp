@@ -64,6 +64,10 @@ struct JbDecision {
   std::array<int64_t, kMaxPackets> seqs{};             // extended (unwrapped) sequence numbers
   std::array<uint32_t, kMaxPackets> timestamps{};      // RTP timestamps as received
   std::array<std::span<const uint8_t>, kMaxPackets> payloads;  // valid until the next insert()/pull()
+  // conceal: the packet due right after the missing frame, when it is already here (its in-band
+  // FEC, e.g. Opus LBRR, can rebuild the missing frame); it stays buffered and plays next. Empty
+  // otherwise. Valid until the next insert()/pull().
+  std::span<const uint8_t> next_payload;
 };
 
 // Lifetime statistics in the spirit of WebRTC NetEq's. Counters only grow (reset() keeps them).

@@ -713,6 +713,13 @@ bool CallLeg::decode_next_adaptive(uint64_t now_us) noexcept {
       rx_codec_pcm_.commit(frame.size());
       return true;
     case rtp::JbAction::conceal:
+      // The next packet is already here and carries in-band FEC (Opus LBRR) for this one.
+      if (size_t recovered = 0; !d.next_payload.empty() && codec_->has_fec() &&
+                                codec_->decode_fec(d.next_payload, frame, recovered) == CodecStatus::ok) {
+        rx_codec_pcm_.commit(frame.size());
+        ++media_.frames_fec_recovered;
+        return true;
+      }
       break;
   }
   codec_->conceal(frame);

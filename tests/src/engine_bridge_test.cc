@@ -350,3 +350,49 @@ TEST(EngineBridgeTest, RewiringAndTonesDoNotAllocateOnTheMediaThread) {
 
 }  // namespace
 }  // namespace offhook
+
+namespace offhook {
+namespace {
+
+// Opus through the adaptive jitter buffer under loss: once RTCP has told the sender about the loss,
+// its packets carry in-band FEC and the receiver rebuilds lost frames from the next packet instead
+// of concealing them.
+TEST(EngineBridgeTest, AdaptiveBufferRebuildsLostOpusFramesFromInBandFec) {
+  MonotonicClock clock;
+  auto e = Engine::create({.clock = &clock, .bridge_rate_hz = kRate});
+  ASSERT_TRUE(e);
+  Engine& engine = **e;
+  Voice voice(kVoices[1]);
+  Ear ear;
+  CallLegConfig config;
+  config.codec = "opus";
+  config.payload_type = 111;
+  config.device_rate_hz = kRate;
+  config.jitter_buffer = JitterBufferMode::adaptive;
+  config.rtcp_min_interval_ms = 300;
+  config.local = *SocketAddress::from_ip("127.0.0.1", 0);
+  config.impairment = Impairment{.loss_pct = 12, .seed = 9};
+  auto sender = CallLeg::create(config, engine.kernels());
+  config.impairment = Impairment{};
+  auto receiver = CallLeg::create(config, engine.kernels());
+  ASSERT_TRUE(sender && receiver);
+  (*sender)->set_remote((*receiver)->local_address());
+  (*receiver)->set_remote((*sender)->local_address());
+  auto mouth = engine.add_source(voice);
+  auto ps = engine.add_leg(**sender);
+  auto pr = engine.add_leg(**receiver);
+  auto rec = engine.add_sink(ear);
+  ASSERT_TRUE(mouth && ps && pr && rec);
+  ASSERT_TRUE(engine.connect(*mouth, *ps));
+  ASSERT_TRUE(engine.connect(*pr, *rec));
+  ASSERT_TRUE(engine.start());
+  clock.sleep_until(clock.now_us() + 3'000'000);
+  engine.stop();
+  const CallLegStats rx = (*receiver)->stats();
+  EXPECT_GT(rx.packets_lost, 5u);
+  EXPECT_GT(rx.frames_fec_recovered, 3u) << "lost frames rebuilt from the next packet's FEC";
+  EXPECT_GT((*sender)->stats().remote_loss_pct, 0.0) << "the receiver's reports told the sender";
+}
+
+}  // namespace
+}  // namespace offhook
